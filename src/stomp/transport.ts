@@ -1,0 +1,61 @@
+/**
+ * The small interface every transport (WebSocket, TCP, or one you write) implements.
+ * The STOMP session never looks at globals to find a socket: it is handed a
+ * {@link TransportConnector} (chosen from the URL scheme by {@link connectorFor}, or passed
+ * in by the application).
+ * @module
+ */
+
+/** What a transport tells the session. */
+export interface TransportHandlers {
+  /** Bytes arrived. The chunk may be reused by the transport after the call returns. */
+  data(chunk: Uint8Array): void;
+  /** The transport closed. `error` is set when it failed rather than closed cleanly. */
+  close(error?: Error): void;
+  /** Buffered outgoing bytes fell to or below the low-water mark. */
+  drain(): void;
+}
+
+/**
+ * An open, byte-oriented duplex connection to a broker.
+ *
+ * @example
+ * ```ts
+ * import type { Transport } from 'stomp-streams';
+ * function write(t: Transport, bytes: Uint8Array) { t.send(bytes); return t.bufferedAmount; }
+ * ```
+ */
+export interface Transport {
+  /** Queue bytes for sending. Each call carries exactly one whole STOMP frame (WebSocket transports send it as one message). */
+  send(bytes: Uint8Array): void;
+  /** Bytes queued but not yet handed to the OS. The session pauses writers above its high-water mark. */
+  readonly bufferedAmount: number;
+  /** True if the endpoint only carries text frames (bodies must be text-safe). */
+  readonly textOnly: boolean;
+  /** Close the connection after queued bytes are flushed. */
+  close(): void;
+  /** Close at once, dropping queued bytes (used on fatal errors and in tests to simulate a crash). */
+  destroy(): void;
+}
+
+/** Options every connector understands. */
+export interface TransportOptions {
+  /** Abort the connection attempt. */
+  signal?: AbortSignal;
+  /** WebSocket subprotocols to offer (default `['v12.stomp', 'binary']`). */
+  protocols?: string[];
+  /** Treat the endpoint as text-only (WebSocket text frames). */
+  textOnly?: boolean;
+  /** Milliseconds to wait for the socket to open. */
+  timeout?: number;
+}
+
+/**
+ * Opens a transport. Resolves once the socket is open; rejects with a
+ * `ConnectionError` (`ERR_CONNECT_FAILED`) otherwise.
+ */
+export type TransportConnector = (
+  url: URL,
+  handlers: TransportHandlers,
+  options: TransportOptions,
+) => Promise<Transport>;
