@@ -8,7 +8,7 @@
 
 /** What a transport tells the session. */
 export interface TransportHandlers {
-  /** Bytes arrived. The chunk may be reused by the transport after the call returns. */
+  /** Bytes arrived. The chunk is owned by the receiver from then on: transports must never reuse its memory (decoded bodies may be views into it). */
   data(chunk: Uint8Array): void;
   /** The transport closed. `error` is set when it failed rather than closed cleanly. */
   close(error?: Error): void;
