@@ -1,0 +1,109 @@
+/**
+ * Broker profiles: every difference between brokers that the package cares about, in one
+ * place. A profile is picked from the CONNECTED frame's `server` header
+ * (`ActiveMQ/5.17.2`, `RabbitMQ/3.10.8`, `ActiveMQ-Artemis/2.x`) and can be forced with the
+ * `broker` option of `connect()`.
+ * @module
+ */
+
+/** Names of the known broker profiles. */
+export type BrokerName = 'activemq' | 'rabbitmq' | 'artemis' | 'generic';
+
+/** What NACK does to a message on a broker. */
+export type NackBehaviour = 'dead-letter' | 'discard' | 'requeue' | 'unknown';
+
+/**
+ * Broker-specific behaviour.
+ *
+ * @example
+ * ```ts
+ * import { profileFor } from 'stomp-streams';
+ * const p = profileFor('RabbitMQ/3.10.8');
+ * p.prefetchHeaders(4); // { 'prefetch-count': '4' }
+ * ```
+ */
+export interface BrokerProfile {
+  /** Profile name. */
+  readonly name: BrokerName;
+  /** Subscription headers that limit unacknowledged deliveries to `count` messages of about `bytes` each. */
+  prefetchHeaders(count: number, bytes: number): Record<string, string>;
+  /** Message headers that make a message expire `ttlMs` from `now` (epoch ms). */
+  expiryHeaders(ttlMs: number, now: number): Record<string, string>;
+  /** Headers that make a message persistent. */
+  readonly persistentHeaders: Readonly<Record<string, string>>;
+  /** What NACK does: never use it to hand a message back to another consumer. */
+  readonly nack: NackBehaviour;
+  /** The broker's own WebSocket transport carries text frames only (binary bodies get mangled). */
+  readonly textOnlyWebSocket: boolean;
+  /** The broker can keep fragments after acknowledgement for replay (RabbitMQ stream queues). */
+  readonly retainsFragments: boolean;
+  /** Largest frame the broker accepts comfortably (bytes). */
+  readonly maxFrameSize: number;
+}
+
+const MiB = 1024 * 1024;
+
+const activemq: BrokerProfile = {
+  name: 'activemq',
+  prefetchHeaders: (count) => ({ 'activemq.prefetchSize': String(Math.max(1, count)) }),
+  expiryHeaders: (ttl, now) => ({ expires: String(now + ttl) }),
+  persistentHeaders: { persistent: 'true' },
+  nack: 'dead-letter',
+  textOnlyWebSocket: true,
+  retainsFragments: false,
+  maxFrameSize: 16 * MiB,
+};
+
+const rabbitmq: BrokerProfile = {
+  name: 'rabbitmq',
+  prefetchHeaders: (count) => ({ 'prefetch-count': String(Math.max(1, count)) }),
+  expiryHeaders: (ttl) => ({ expiration: String(ttl) }),
+  persistentHeaders: { persistent: 'true' },
+  nack: 'requeue',
+  textOnlyWebSocket: false,
+  retainsFragments: true,
+  maxFrameSize: 64 * MiB,
+};
+
+const artemis: BrokerProfile = {
+  name: 'artemis',
+  prefetchHeaders: (count, bytes) => ({ 'consumer-window-size': String(Math.max(1, count) * Math.max(1, bytes)) }),
+  expiryHeaders: (ttl, now) => ({ expires: String(now + ttl) }),
+  persistentHeaders: { persistent: 'true' },
+  nack: 'discard',
+  textOnlyWebSocket: false,
+  retainsFragments: false,
+  maxFrameSize: 64 * 1024,
+};
+
+const generic: BrokerProfile = {
+  name: 'generic',
+  prefetchHeaders: (count) => ({ 'activemq.prefetchSize': String(Math.max(1, count)), 'prefetch-count': String(Math.max(1, count)) }),
+  expiryHeaders: (ttl, now) => ({ expires: String(now + ttl), expiration: String(ttl) }),
+  persistentHeaders: { persistent: 'true' },
+  nack: 'unknown',
+  textOnlyWebSocket: false,
+  retainsFragments: false,
+  maxFrameSize: 1 * MiB,
+};
+
+/** All profiles by name. */
+export const brokerProfiles: Readonly<Record<BrokerName, BrokerProfile>> = { activemq, rabbitmq, artemis, generic };
+
+/**
+ * The profile for a CONNECTED frame's `server` header (or a {@link BrokerName}).
+ *
+ * @example
+ * ```ts
+ * import { profileFor } from 'stomp-streams';
+ * profileFor('ActiveMQ/5.17.2').name; // 'activemq'
+ * ```
+ */
+export function profileFor(server: string | undefined): BrokerProfile {
+  const s = (server ?? '').toLowerCase();
+  if (s in brokerProfiles) return brokerProfiles[s as BrokerName];
+  if (s.startsWith('activemq-artemis') || s.startsWith('artemis')) return artemis;
+  if (s.startsWith('activemq')) return activemq;
+  if (s.startsWith('rabbitmq')) return rabbitmq;
+  return generic;
+}

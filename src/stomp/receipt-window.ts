@@ -1,0 +1,129 @@
+/**
+ * Flow control of outgoing frames.
+ *
+ * Design: a sender may go ahead when (a) fewer than `maxUnreceipted` receipts are awaited and
+ * (b) the transport holds no more than `highWaterMark` unsent bytes. Otherwise it waits in a
+ * FIFO queue, woken when a receipt arrives or the transport drains. This gives the producer
+ * two brakes: the broker's own pace (receipts come back only when a persistent message is
+ * stored, and ActiveMQ's producer flow control delays them) and the local socket. Every
+ * waiter and every awaited receipt is settled when the session fails — nothing hangs.
+ * @module
+ */
+import { ErrorCode, StompStreamsError, abortError } from '../errors.js';
+
+interface Waiter {
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+interface Pending {
+  resolve(): void;
+  reject(err: unknown): void;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+/** Tracks awaited receipts and writers waiting for room. @internal */
+export class ReceiptWindow {
+  #pending = new Map<string, Pending>();
+  #waiters: Waiter[] = [];
+  #max: number;
+  #hwm: number;
+  #buffered: () => number;
+  #failure: Error | undefined;
+  #next = 0;
+  /** Most receipts awaited at once. */
+  maxSeen = 0;
+
+  constructor(maxUnreceipted: number, highWaterMark: number, buffered: () => number) {
+    this.#max = maxUnreceipted;
+    this.#hwm = highWaterMark;
+    this.#buffered = buffered;
+  }
+
+  /** Receipts awaited now. */
+  get unreceipted(): number {
+    return this.#pending.size;
+  }
+
+  /** True when a frame that wants a receipt may be sent now. */
+  hasRoom(needsReceipt = true): boolean {
+    if (this.#waiters.length > 0) return false;
+    return this.#roomFor(needsReceipt);
+  }
+
+  /** Resolves when {@link hasRoom} (FIFO among waiters); rejects on failure or abort. */
+  wait(signal?: AbortSignal, needsReceipt = true): Promise<void> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    if (signal?.aborted) return Promise.reject(abortError(signal, 'send'));
+    if (this.hasRoom(needsReceipt)) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject };
+      this.#waiters.push(waiter);
+      signal?.addEventListener('abort', () => this.#dropWaiter(waiter, abortError(signal, 'send')), { once: true });
+    });
+  }
+
+  /** Registers a receipt to await; returns its id and the promise settled by {@link settle}. */
+  expect(timeoutMs: number): { id: string; done: Promise<void> } {
+    const id = `r${++this.#next}`;
+    const done = new Promise<void>((resolve, reject) => {
+      const timer = timeoutMs > 0 ? setTimeout(() => this.#timeout(id, timeoutMs), timeoutMs) : undefined;
+      this.#pending.set(id, { resolve, reject, timer });
+    });
+    if (this.#pending.size > this.maxSeen) this.maxSeen = this.#pending.size;
+    return { id, done };
+  }
+
+  /** A RECEIPT arrived. Returns false for an id we never asked for. */
+  settle(id: string): boolean {
+    const p = this.#pending.get(id);
+    if (!p) return false;
+    this.#pending.delete(id);
+    clearTimeout(p.timer);
+    p.resolve();
+    this.wake();
+    return true;
+  }
+
+  /** Let waiters through while there is room (call on receipt and on transport drain). */
+  wake(): void {
+    while (this.#waiters.length > 0 && this.#roomFor(true)) {
+      const w = this.#waiters.shift() as Waiter;
+      w.resolve();
+    }
+  }
+
+  /** Reject every awaited receipt and waiter; later calls reject at once. */
+  fail(err: Error): void {
+    if (this.#failure) return;
+    this.#failure = err;
+    for (const p of this.#pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(err);
+    }
+    this.#pending.clear();
+    for (const w of this.#waiters.splice(0)) w.reject(err);
+  }
+
+  #roomFor(needsReceipt: boolean): boolean {
+    if (needsReceipt && this.#pending.size >= this.#max) return false;
+    return this.#buffered() <= this.#hwm;
+  }
+
+  #dropWaiter(waiter: Waiter, err: Error): void {
+    const i = this.#waiters.indexOf(waiter);
+    if (i < 0) return;
+    this.#waiters.splice(i, 1);
+    waiter.reject(err);
+    this.wake();
+  }
+
+  #timeout(id: string, ms: number): void {
+    const p = this.#pending.get(id);
+    if (!p) return;
+    this.#pending.delete(id);
+    p.reject(new StompStreamsError(ErrorCode.Timeout, `no RECEIPT ${id} within ${ms} ms`));
+    this.wake();
+  }
+}
+
