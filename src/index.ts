@@ -43,3 +43,16 @@ export type {
 
 export { fromStompJs } from './stomp/stompjs-adapter.js';
 export type { StompJsAdapterOptions } from './stomp/stompjs-adapter.js';
+
+export { connect, StreamSession } from './stream/stream-session.js';
+export type { ConnectOptions, StreamSource, StreamWritable } from './stream/stream-session.js';
+export type { WritableOptions, ConsumeOptions } from './stream/stream-options.js';
+export { DEFAULT_CHUNK_SIZE } from './stream/stream-options.js';
+export type { StreamReceipt, ProducerStats } from './stream/producer.js';
+export { IncomingStream } from './stream/incoming-stream.js';
+export type { StreamInfo, StreamResult, IncomingStats } from './stream/incoming-stream.js';
+export type { CreditStats } from './stream/credit-window.js';
+export type { SkippedAnnouncement } from './stream/consumer.js';
+export type { FragmentHashAlgorithm } from './stream/stream-hash.js';
+export type { BodyEncoding, DeliveryMode } from './stream/fragment-codec.js';
+export { PROTOCOL_VERSION } from './stream/fragment-codec.js';

@@ -39,6 +39,20 @@ export interface BrokerProfile {
   readonly retainsFragments: boolean;
   /** Largest frame the broker accepts comfortably (bytes). */
   readonly maxFrameSize: number;
+  /**
+   * Headers every SEND and SUBSCRIBE on a per-stream fragment queue carries, so the queue
+   * itself disappears once unused for `ttlMs` (RabbitMQ `x-expires`; ActiveMQ relies on the
+   * broker's inactive-destination GC). RabbitMQ needs them identical on every frame.
+   */
+  fragmentQueueHeaders(ttlMs: number): Record<string, string>;
+  /** SUBSCRIBE headers that make this the only reader of a queue (ActiveMQ `activemq.exclusive`). */
+  readonly exclusiveHeaders: Readonly<Record<string, string>>;
+  /**
+   * After UNSUBSCRIBE the broker hands unacknowledged messages to other consumers by itself
+   * (ActiveMQ). Where it does not (RabbitMQ keeps them on the connection), the client must
+   * NACK them — which requeues there.
+   */
+  readonly releasesOnUnsubscribe: boolean;
 }
 
 const MiB = 1024 * 1024;
@@ -52,6 +66,9 @@ const activemq: BrokerProfile = {
   textOnlyWebSocket: true,
   retainsFragments: false,
   maxFrameSize: 16 * MiB,
+  fragmentQueueHeaders: () => ({}),
+  exclusiveHeaders: { 'activemq.exclusive': 'true' },
+  releasesOnUnsubscribe: true,
 };
 
 const rabbitmq: BrokerProfile = {
@@ -63,6 +80,9 @@ const rabbitmq: BrokerProfile = {
   textOnlyWebSocket: false,
   retainsFragments: true,
   maxFrameSize: 64 * MiB,
+  fragmentQueueHeaders: (ttl) => ({ 'x-expires': String(ttl) }),
+  exclusiveHeaders: {},
+  releasesOnUnsubscribe: false,
 };
 
 const artemis: BrokerProfile = {
@@ -74,6 +94,9 @@ const artemis: BrokerProfile = {
   textOnlyWebSocket: false,
   retainsFragments: false,
   maxFrameSize: 64 * 1024,
+  fragmentQueueHeaders: () => ({}),
+  exclusiveHeaders: {},
+  releasesOnUnsubscribe: true,
 };
 
 const generic: BrokerProfile = {
@@ -85,6 +108,9 @@ const generic: BrokerProfile = {
   textOnlyWebSocket: false,
   retainsFragments: false,
   maxFrameSize: 1 * MiB,
+  fragmentQueueHeaders: () => ({}),
+  exclusiveHeaders: {},
+  releasesOnUnsubscribe: true,
 };
 
 /** All profiles by name. */

@@ -63,9 +63,14 @@ export class ReceiptWindow {
     });
   }
 
+  /** A fresh receipt id (register it with {@link expect} when the frame goes out). */
+  nextId(): string {
+    return `r${++this.#next}`;
+  }
+
   /** Registers a receipt to await; returns its id and the promise settled by {@link settle}. */
-  expect(timeoutMs: number): { id: string; done: Promise<void> } {
-    const id = `r${++this.#next}`;
+  expect(timeoutMs: number, id = this.nextId()): { id: string; done: Promise<void> } {
+    if (this.#failure) return { id, done: Promise.reject(this.#failure) };
     const done = new Promise<void>((resolve, reject) => {
       const timer = timeoutMs > 0 ? setTimeout(() => this.#timeout(id, timeoutMs), timeoutMs) : undefined;
       this.#pending.set(id, { resolve, reject, timer });

@@ -133,8 +133,9 @@ export interface StompSession {
   /** The transport carries text frames only: bodies must be text-safe. */
   readonly textOnly: boolean;
   /**
-   * SEND a frame. Waits (asynchronously) while the unreceipted window or the transport
-   * buffer is full, then resolves on the RECEIPT (or once written, with `receipt: false`).
+   * SEND a frame. The body is copied before `send()` returns (synchronously), so the caller
+   * may reuse its buffer at once. Waits (asynchronously) while the unreceipted window or the
+   * transport buffer is full, then resolves on the RECEIPT (or once written, with `receipt: false`).
    */
   send(destination: string, body: Uint8Array | string, headers?: SendHeaders, options?: SendOptions): Promise<void>;
   /** Resolves when a `send()` would go out at once (window and buffer below their limits). */

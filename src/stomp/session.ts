@@ -124,11 +124,16 @@ class NativeSession implements StompSession {
   }
 
   async send(destination: string, body: Uint8Array | string, headers?: SendHeaders, options?: SendOptions): Promise<void> {
-    const wantReceipt = options?.receipt ?? true;
-    await this.#window.wait(options?.signal, wantReceipt);
+    // Encode first, synchronously: the body is copied into the frame before send() returns,
+    // so callers may reuse their buffer at once. Then wait for room and write.
     this.#assertOpen();
-    const receipt = wantReceipt ? this.#window.expect(this.#opts.receiptTimeout) : undefined;
-    this.#writeFrame('SEND', { ...headers, destination, transaction: options?.transaction, receipt: receipt?.id }, body);
+    const wantReceipt = options?.receipt ?? true;
+    const receiptId = wantReceipt ? this.#window.nextId() : undefined;
+    const frame = encodeFrame('SEND', { ...headers, destination, transaction: options?.transaction, receipt: receiptId }, body);
+    if (!this.#window.hasRoom(wantReceipt)) await this.#window.wait(options?.signal, wantReceipt);
+    this.#assertOpen();
+    const receipt = receiptId ? this.#window.expect(this.#opts.receiptTimeout, receiptId) : undefined;
+    this.#sendRaw(frame);
     this.#stats.framesSent++;
     if (receipt) await receipt.done;
   }
@@ -271,8 +276,11 @@ class NativeSession implements StompSession {
   #onMessage(frame: Frame): void {
     this.#stats.messagesReceived++;
     const sub = this.#subs.get(frame.headers['subscription'] ?? '');
-    if (!sub) return; // late delivery after UNSUBSCRIBE: the broker takes it back
-    sub.deliver(frame);
+    if (sub) return sub.deliver(frame);
+    // A delivery that crossed our UNSUBSCRIBE. ActiveMQ hands it to another consumer by
+    // itself; RabbitMQ keeps it on this connection until it is NACKed (which requeues there).
+    const ack = frame.headers['ack'];
+    if (ack && !this.profile.releasesOnUnsubscribe) this.#writeFrame('NACK', { id: ack });
   }
 
   #onTransportClose(err: Error | undefined): void {

@@ -103,12 +103,13 @@ class StompJsSession implements StompSession {
 
   async send(destination: string, body: Uint8Array | string, headers?: SendHeaders, options?: SendOptions): Promise<void> {
     const wantReceipt = options?.receipt ?? true;
+    const bytes = typeof body === 'string' ? body : body.slice(); // the caller may reuse its buffer once we return
     await this.#window.wait(options?.signal, wantReceipt);
     this.#assertOpen();
     const receipt = wantReceipt ? this.#window.expect(0) : undefined;
     const h = toStompHeaders({ ...headers, transaction: options?.transaction, receipt: receipt?.id });
-    if (typeof body === 'string') this.#client.publish({ destination, headers: h, body });
-    else this.#client.publish({ destination, headers: h, binaryBody: body });
+    if (typeof bytes === 'string') this.#client.publish({ destination, headers: h, body: bytes });
+    else this.#client.publish({ destination, headers: h, binaryBody: bytes });
     this.#stats.framesSent++;
     if (receipt) await receipt.done;
   }

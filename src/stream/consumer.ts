@@ -1,0 +1,154 @@
+/**
+ * The consumer: takes streams one at a time from an announcement destination.
+ *
+ * Design: the announcement subscription has prefetch 1 and client acknowledgement, and the
+ * announcement of the stream being read is acknowledged only when this consumer is done with
+ * that stream. So the broker never hands a consumer a second stream while it reads one, and if
+ * the consumer dies its announcement goes to the next consumer (which resumes from the first
+ * unacknowledged fragment). Many producers and any number of consumers share the destination.
+ * @module
+ */
+import { ErrorCode, IntegrityError, StompStreamsError, abortError } from '../errors.js';
+import type { StompMessage, StompSession, Subscription } from '../stomp/session-types.js';
+import { decodeAnnouncement, type Announcement } from './fragment-codec.js';
+import { IncomingStream } from './incoming-stream.js';
+import { ContentDigest, FragmentHasher } from './stream-hash.js';
+import type { ResolvedConsumeOptions } from './stream-options.js';
+
+/** Something the consumer skipped, reported through `onSkip`. */
+export interface SkippedAnnouncement {
+  /** Why it was skipped. */
+  error: StompStreamsError;
+  /** The raw announcement message headers. */
+  headers: Readonly<Record<string, string>>;
+}
+
+/** @internal */
+export interface ConsumerTarget {
+  session: StompSession;
+  destination: string;
+  fragmentDestination: (destination: string, id: string) => string;
+  onSkip: ((skipped: SkippedAnnouncement) => void) | undefined;
+}
+
+/** Async iterator of incoming streams. Created by `StreamSession.streams()`. @internal */
+export class StreamConsumer implements AsyncIterableIterator<IncomingStream> {
+  #t: ConsumerTarget;
+  #o: ResolvedConsumeOptions;
+  #sub: Subscription;
+  #pending: StompMessage[] = [];
+  #waiter: (() => void) | undefined;
+  #current: IncomingStream | undefined;
+  #closedError: Error | undefined;
+  #stopped = false;
+  #hashers = new Map<string, Promise<FragmentHasher>>();
+  /** Most streams this consumer had open at once (tests assert it stays 1). */
+  maxOpen = 0;
+  #open = 0;
+
+  constructor(target: ConsumerTarget, options: ResolvedConsumeOptions) {
+    this.#t = target;
+    this.#o = options;
+    this.#sub = target.session.subscribe(target.destination, (m) => this.#onAnnouncement(m), { ack: 'client-individual', prefetch: 1 });
+    void this.#sub.closed.then((err) => this.#onClosed(err));
+    options.signal?.addEventListener('abort', () => void this.return(), { once: true });
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<IncomingStream>> {
+    if (this.#current) await this.#current.finished;
+    this.#current = undefined;
+    for (;;) {
+      const msg = await this.#nextAnnouncement();
+      if (!msg) return { value: undefined, done: true };
+      const incoming = await this.#openStream(msg);
+      if (incoming) return { value: incoming, done: false };
+    }
+  }
+
+  async return(): Promise<IteratorResult<IncomingStream>> {
+    if (this.#stopped) return { value: undefined, done: true };
+    this.#stopped = true;
+    this.#waiter?.();
+    if (this.#current) await this.#current.finished;
+    await this.#sub.unsubscribe().catch(() => undefined);
+    await this.#releasePending();
+    return { value: undefined, done: true };
+  }
+
+  #onAnnouncement(msg: StompMessage): void {
+    this.#pending.push(msg);
+    this.#waiter?.();
+  }
+
+  #onClosed(err: Error | undefined): void {
+    this.#closedError = err;
+    this.#stopped = true;
+    this.#waiter?.();
+  }
+
+  async #nextAnnouncement(): Promise<StompMessage | undefined> {
+    for (;;) {
+      if (this.#closedError) throw this.#closedError;
+      if (this.#o.signal?.aborted) throw abortError(this.#o.signal, 'streams');
+      if (this.#stopped) return undefined;
+      const msg = this.#pending.shift();
+      if (msg) return msg;
+      await new Promise<void>((resolve) => { this.#waiter = resolve; });
+      this.#waiter = undefined;
+    }
+  }
+
+  async #openStream(msg: StompMessage): Promise<IncomingStream | undefined> {
+    let a: Announcement;
+    try {
+      a = this.#validate(msg);
+    } catch (err) {
+      await this.#skip(msg, err as StompStreamsError);
+      return undefined;
+    }
+    const hasher = await this.#hasher(a.hash);
+    const digest = this.#o.digest ? await ContentDigest.create() : undefined;
+    const incoming = new IncomingStream(this.#t.session, msg, a, hasher, this.#o, digest);
+    this.#track(incoming);
+    await incoming.open(this.#o.window);
+    this.#current = incoming;
+    return incoming;
+  }
+
+  #validate(msg: StompMessage): Announcement {
+    const a = decodeAnnouncement(msg.headers, msg.body);
+    const expected = this.#t.fragmentDestination(this.#t.destination, a.id);
+    if (a.fragments !== expected) {
+      throw new IntegrityError(ErrorCode.Protocol, `announcement points at ${JSON.stringify(a.fragments.slice(0, 200))}, expected ${JSON.stringify(expected)}: refusing to read a foreign destination`, 0);
+    }
+    return a;
+  }
+
+  async #skip(msg: StompMessage, error: StompStreamsError): Promise<void> {
+    await this.#t.session.ack(msg).catch(() => undefined);
+    this.#t.onSkip?.({ error, headers: msg.headers });
+  }
+
+  #track(incoming: IncomingStream): void {
+    this.#open++;
+    this.maxOpen = Math.max(this.maxOpen, this.#open);
+    void incoming.finished.then(() => { this.#open--; });
+  }
+
+  #hasher(name: Announcement['hash']): Promise<FragmentHasher> {
+    let h = this.#hashers.get(name);
+    if (!h) this.#hashers.set(name, (h = FragmentHasher.create(name)));
+    return h;
+  }
+
+  /** Announcements delivered but not taken: hand them back to the broker. */
+  async #releasePending(): Promise<void> {
+    const pending = this.#pending.splice(0);
+    if (this.#t.session.profile.releasesOnUnsubscribe) return;
+    for (const m of pending) await this.#t.session.nack(m).catch(() => undefined);
+  }
+}

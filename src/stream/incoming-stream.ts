@@ -1,0 +1,346 @@
+/**
+ * One stream being received: a `ReadableStream` fed from the stream's fragment queue through
+ * the {@link StreamVerifier} and the {@link CreditWindow}.
+ *
+ * Life cycle: subscribe to the fragment queue (prefetch = window) → wait for the first
+ * message (it fixes `info.offset`) → the application reads; each `pull()` acknowledges what the
+ * application finished with and hands out the next verified fragment → at the verified end
+ * marker the readable closes, the fragment subscription ends and the announcement is
+ * acknowledged, which lets the broker hand this consumer its next stream.
+ * On an integrity error or `cancel()` the rest of the stream is drained (acknowledged
+ * unread, up to its end or abort marker, or until nothing arrives for `drainTimeout`) before
+ * the announcement is acknowledged, so a bad stream is not redelivered forever.
+ * @module
+ */
+import { ConnectionError, ErrorCode, IntegrityError, StompStreamsError } from '../errors.js';
+import type { StompMessage, StompSession, Subscription } from '../stomp/session-types.js';
+import { fromBase64 } from './base64.js';
+import { CreditWindow, type CreditStats } from './credit-window.js';
+import { decodeAbortReason, decodeFragment, type Announcement, type EndFragment } from './fragment-codec.js';
+import { ContentDigest, FragmentHasher } from './stream-hash.js';
+import { StreamVerifier } from './stream-verifier.js';
+import type { ResolvedConsumeOptions } from './stream-options.js';
+
+/**
+ * What a consumer knows about an incoming stream.
+ *
+ * @example
+ * ```ts
+ * for await (const s of session.streams('/queue/files')) console.log(s.info.name, s.info.size, s.info.offset);
+ * ```
+ */
+export interface StreamInfo {
+  /** Stream id. */
+  id: string;
+  /** Name given by the producer (untrusted: sanitise before using it as a path). */
+  name: string;
+  /** Total size, if the producer declared it. */
+  size: number | undefined;
+  /** MIME type, if given. */
+  contentType: string | undefined;
+  /** Application metadata. */
+  metadata: Record<string, string>;
+  /** Producer clock at stream start (epoch ms). */
+  created: number;
+  /** Delivery mode. */
+  delivery: 'live' | 'complete';
+  /** Fragment size used by the producer. */
+  chunkSize: number;
+  /** Announcement destination. */
+  destination: string;
+  /** Fragment destination. */
+  fragmentDestination: string;
+  /** First byte this consumer receives: 0, or where a previous consumer stopped. */
+  offset: number;
+  /** The announcement was delivered before (a previous consumer failed). */
+  redelivered: boolean;
+}
+
+/**
+ * Outcome of a fully received and verified stream.
+ *
+ * @example
+ * ```ts
+ * const r = await incoming.result; console.log(r.bytes, r.sha256);
+ * ```
+ */
+export interface StreamResult {
+  /** Stream id. */
+  id: string;
+  /** Total stream length (end marker). */
+  length: number;
+  /** Bytes this consumer delivered (length − offset). */
+  bytes: number;
+  /** Where this consumer started. */
+  offset: number;
+  /** Final chain value, verified. */
+  chain: string;
+  /** SHA-256 computed by this consumer over the whole content (only when `digest: 'sha256'` and offset 0). */
+  sha256: string | undefined;
+  /** SHA-256 the producer put in the end marker, if any. Compared with `sha256` when both exist. */
+  producerSha256: string | undefined;
+  /** Duplicated fragments dropped. */
+  duplicates: number;
+}
+
+/** Counters of an incoming stream. */
+export interface IncomingStats extends CreditStats {
+  /** Bytes handed to the application. */
+  bytesDelivered: number;
+  /** Duplicates dropped. */
+  duplicates: number;
+}
+
+type State = 'reading' | 'ended' | 'draining' | 'done';
+
+const DRAIN_TIMEOUT = 30_000;
+
+/**
+ * A stream being received. Get one from `session.streams()` or `session.receive()`.
+ *
+ * @example
+ * ```ts
+ * const incoming = await session.receive('/queue/files');
+ * await incoming.readable.pipeTo(sink); // resolves once the whole stream is verified
+ * ```
+ */
+export class IncomingStream {
+  /** What the producer announced, plus where this consumer starts. */
+  readonly info: StreamInfo;
+  /** The verified bytes. Errors with an {@link IntegrityError}, a `ConnectionError` or `ERR_STREAM_ABORTED`. */
+  readonly readable: ReadableStream<Uint8Array>;
+  /** Settles with the verified outcome once the readable closed, or rejects with its error. */
+  readonly result: Promise<StreamResult>;
+  /** Settles when this consumer is done with the stream (announcement acknowledged). @internal */
+  readonly finished: Promise<void>;
+  #session: StompSession;
+  #announcement: StompMessage;
+  #a: Announcement;
+  #sub!: Subscription;
+  #verifier: StreamVerifier;
+  #window: CreditWindow<{ msg: StompMessage; bytes: Uint8Array }>;
+  #digest: ContentDigest | undefined;
+  #state: State = 'reading';
+  #end: { f: EndFragment; msg: StompMessage } | undefined;
+  #failure: Error | undefined;
+  #wake: (() => void) | undefined;
+  #first: { resolve: () => void } | undefined;
+  #controller!: ReadableStreamDefaultController<Uint8Array>;
+  #settleResult!: { resolve: (r: StreamResult) => void; reject: (e: unknown) => void };
+  #settleFinished!: () => void;
+  #drainTimer: ReturnType<typeof setTimeout> | undefined;
+  #delivered = 0;
+  #duplicates = 0;
+
+  /** @internal */
+  constructor(session: StompSession, announcement: StompMessage, a: Announcement, hasher: FragmentHasher, opts: ResolvedConsumeOptions, digest: ContentDigest | undefined) {
+    this.#session = session;
+    this.#announcement = announcement;
+    this.#a = a;
+    this.#digest = digest;
+    this.#verifier = new StreamVerifier(hasher, Math.min(opts.maxChunkSize, a.chunkSize), a.size, announcement.redelivered);
+    this.#window = new CreditWindow(opts.window);
+    this.info = infoOf(a, announcement);
+    this.result = new Promise((resolve, reject) => { this.#settleResult = { resolve, reject }; });
+    this.result.catch(() => undefined);
+    this.finished = new Promise((resolve) => { this.#settleFinished = resolve; });
+    this.readable = new ReadableStream<Uint8Array>({
+      start: (c) => { this.#controller = c; },
+      pull: () => this.#pull(),
+      cancel: (reason) => this.#cancel(reason),
+    }, { highWaterMark: 0 });
+  }
+
+  /**
+   * Subscribes to the fragment queue and waits for the first message. @internal
+   */
+  async open(window: number): Promise<void> {
+    const first = new Promise<void>((resolve) => { this.#first = { resolve }; });
+    const p = this.#session.profile;
+    this.#sub = this.#session.subscribe(this.#a.fragments, (m) => this.#onMessage(m), {
+      ack: 'client-individual',
+      prefetch: window,
+      prefetchBytes: this.#a.chunkSize,
+      headers: { ...p.exclusiveHeaders, ...this.#a.queueHeaders },
+    });
+    void this.#sub.closed.then((err) => { if (err) this.#fail(err); });
+    await first;
+    this.info.offset = this.#verifier.startOffset;
+  }
+
+  /** Live counters. */
+  stats(): IncomingStats {
+    return { ...this.#window.stats(), bytesDelivered: this.#delivered, duplicates: this.#duplicates };
+  }
+
+  #onMessage(msg: StompMessage): void {
+    if (this.#state === 'draining') return this.#drainOne(msg);
+    if (this.#state !== 'reading') return;
+    try {
+      this.#verify(msg);
+    } catch (err) {
+      this.#fail(err as Error);
+      this.#drainOne(msg);
+    }
+  }
+
+  #verify(msg: StompMessage): void {
+    const f = decodeFragment(msg.headers, this.#a.id, this.#a.hash, this.#verifier.offset);
+    const body = f.type === 'data' && f.encoding === 'base64' ? this.#decode64(msg.body) : msg.body;
+    const v = this.#verifier.accept(f, body);
+    if (this.#verifier.started) this.#first?.resolve();
+    switch (v.kind) {
+      case 'data': this.#window.push({ msg, bytes: v.bytes }, v.bytes.byteLength); break;
+      case 'duplicate': this.#duplicates++; this.#ackNow(msg); break;
+      case 'keepalive': this.#ackNow(msg); break;
+      case 'end': this.#end = { f: v.end, msg }; this.#state = 'ended'; break;
+      case 'abort': throw new StompStreamsError(ErrorCode.StreamAborted, 'the producer aborted the stream', { cause: decodeAbortReason(msg.body) });
+    }
+    this.#wakeUp();
+  }
+
+  #decode64(body: Uint8Array): Uint8Array {
+    const bytes = fromBase64(body);
+    if (!bytes) throw new IntegrityError(ErrorCode.Protocol, 'fragment body is not valid base64', this.#verifier.offset);
+    return bytes;
+  }
+
+  async #pull(): Promise<void> {
+    for (;;) {
+      this.#ackFinished();
+      if (this.#failure) return this.#controller.error(this.#failure);
+      const next = this.#window.next();
+      if (next) return this.#deliver(next.bytes);
+      if (this.#state === 'ended') return this.#complete();
+      await new Promise<void>((resolve) => { this.#wake = resolve; });
+    }
+  }
+
+  #deliver(bytes: Uint8Array): void {
+    this.#digest?.update(bytes);
+    this.#delivered += bytes.byteLength;
+    this.#controller.enqueue(bytes);
+  }
+
+  #ackFinished(): void {
+    for (const f of this.#window.finished()) void this.#session.ack(f.msg).catch(() => undefined);
+  }
+
+  #ackNow(msg: StompMessage): void {
+    this.#window.countAck();
+    void this.#session.ack(msg).catch(() => undefined);
+  }
+
+  #wakeUp(): void {
+    const w = this.#wake;
+    this.#wake = undefined;
+    w?.();
+  }
+
+  async #complete(): Promise<void> {
+    const end = this.#end as { f: EndFragment; msg: StompMessage };
+    this.#state = 'done';
+    const result = this.#resultOf(end.f);
+    if (result.sha256 && result.producerSha256 && result.sha256 !== result.producerSha256) {
+      this.#failure = new IntegrityError(ErrorCode.HashMismatch, `SHA-256 ${result.sha256} differs from the producer's ${result.producerSha256}`, end.f.length);
+      this.#controller.error(this.#failure);
+      this.#settleResult.reject(this.#failure);
+    } else {
+      this.#controller.close();
+      this.#settleResult.resolve(result);
+    }
+    this.#ackNow(end.msg);
+    await this.#release();
+  }
+
+  #resultOf(end: EndFragment): StreamResult {
+    return {
+      id: this.#a.id,
+      length: end.length,
+      bytes: this.#delivered,
+      offset: this.info.offset,
+      chain: end.chain,
+      sha256: this.info.offset === 0 ? this.#digest?.hex() : undefined,
+      producerSha256: end.sha256,
+      duplicates: this.#duplicates,
+    };
+  }
+
+  /** Ends the fragment subscription and acknowledges the announcement. */
+  async #release(): Promise<void> {
+    clearTimeout(this.#drainTimer);
+    try {
+      await this.#sub.unsubscribe();
+      await this.#session.ack(this.#announcement, { receipt: true });
+    } catch {
+      // The session failed: the broker redelivers the announcement to another consumer.
+    } finally {
+      this.#settleFinished();
+    }
+  }
+
+  #fail(err: Error): void {
+    if (this.#state === 'done' || this.#failure) return;
+    this.#failure = err;
+    this.#first?.resolve(); // the stream is still handed out: its readable carries the error
+    this.#controller.error(err);
+    this.#wakeUp();
+    this.#settleResult.reject(err);
+    if (err instanceof ConnectionError) {
+      this.#state = 'done';
+      this.#settleFinished();
+      return;
+    }
+    this.#startDrain();
+  }
+
+  async #cancel(reason: unknown): Promise<void> {
+    if (this.#state === 'done') return;
+    this.#failure ??= new StompStreamsError(ErrorCode.Aborted, 'stream cancelled by the consumer', { cause: reason });
+    this.#settleResult.reject(this.#failure);
+    this.#startDrain();
+  }
+
+  /** Acknowledge everything, unread, until the end/abort marker or silence. */
+  #startDrain(): void {
+    const wasEnded = this.#state === 'ended';
+    this.#state = 'draining';
+    for (const f of this.#window.finished()) this.#ackNow(f.msg);
+    for (let f = this.#window.next(); f; f = this.#window.next()) this.#ackNow(f.msg);
+    for (const f of this.#window.finished()) void this.#session.ack(f.msg).catch(() => undefined);
+    if (wasEnded && this.#end) {
+      this.#ackNow(this.#end.msg);
+      void this.#release();
+      return;
+    }
+    this.#armDrainTimer();
+  }
+
+  #drainOne(msg: StompMessage): void {
+    this.#ackNow(msg);
+    const type = msg.headers['ss-type'];
+    if (msg.headers['ss-id'] === this.#a.id && (type === 'end' || type === 'abort')) {
+      this.#state = 'done';
+      void this.#release();
+      return;
+    }
+    this.#armDrainTimer();
+  }
+
+  #armDrainTimer(): void {
+    clearTimeout(this.#drainTimer);
+    this.#drainTimer = setTimeout(() => {
+      if (this.#state !== 'draining') return;
+      this.#state = 'done';
+      void this.#release();
+    }, DRAIN_TIMEOUT);
+  }
+}
+
+function infoOf(a: Announcement, msg: StompMessage): StreamInfo {
+  return {
+    id: a.id, name: a.name, size: a.size, contentType: a.contentType, metadata: a.metadata, created: a.created,
+    delivery: a.delivery, chunkSize: a.chunkSize, destination: msg.destination, fragmentDestination: a.fragments,
+    offset: 0, redelivered: msg.redelivered,
+  };
+}

@@ -1,0 +1,137 @@
+/**
+ * Options of the stream API, validated once, up front.
+ * @module
+ */
+import { InvalidOptionError } from '../errors.js';
+import * as v from '../validate.js';
+import type { BodyEncoding, DeliveryMode } from './fragment-codec.js';
+import type { FragmentHashAlgorithm } from './stream-hash.js';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const DAY = 86_400_000;
+
+/** Default fragment size: 256 KiB (see docs/performance.md). */
+export const DEFAULT_CHUNK_SIZE = 256 * KiB;
+
+/**
+ * Options of `session.writable()` and `session.send()`.
+ *
+ * @example
+ * ```ts
+ * const w = session.writable('/queue/files', { name: 'a.bin', delivery: 'complete', digest: 'sha256' });
+ * ```
+ */
+export interface WritableOptions {
+  /** Stream name shown to consumers (e.g. a file name). Default `''`. */
+  name?: string;
+  /** MIME type. */
+  contentType?: string;
+  /** Total size, if known up front (consumers see it in `info.size`; the producer checks it at close). */
+  size?: number;
+  /** Application metadata (string → string). */
+  metadata?: Record<string, string>;
+  /** Fragment size in bytes (1 KiB – 16 MiB). Default 256 KiB. */
+  chunkSize?: number;
+  /** `live` (default): consumers may read while the producer writes. `complete`: announced only once every fragment is on the broker. */
+  delivery?: DeliveryMode;
+  /** Fragment hash. Default `xxh64`. */
+  hash?: FragmentHashAlgorithm;
+  /** Also compute SHA-256 of the whole content and send it in the end marker. */
+  digest?: 'sha256' | false;
+  /** Fragments (and per-stream queues) expire this many ms after sending. Default 24 h. */
+  ttl?: number;
+  /** Body encoding: `auto` (default) picks base64 on text-only transports, binary otherwise. */
+  encoding?: BodyEncoding | 'auto';
+  /** Most fragments awaiting a broker receipt for this stream. Default 8. */
+  window?: number;
+  /** Abort the stream (the consumer sees the signal's reason). */
+  signal?: AbortSignal;
+}
+
+/** Validated writable options. @internal */
+export interface ResolvedWritableOptions {
+  name: string;
+  contentType: string | undefined;
+  size: number | undefined;
+  metadata: Record<string, string>;
+  chunkSize: number;
+  delivery: DeliveryMode;
+  hash: FragmentHashAlgorithm;
+  digest: boolean;
+  ttl: number;
+  encoding: BodyEncoding | 'auto';
+  window: number;
+  signal: AbortSignal | undefined;
+}
+
+/** Validates {@link WritableOptions}. @internal */
+export function resolveWritableOptions(input: unknown): ResolvedWritableOptions {
+  const o = v.optionalObject('options', input) as WritableOptions;
+  return {
+    name: v.string('name', o.name, '') as string,
+    contentType: v.string('contentType', o.contentType),
+    size: o.size === undefined ? undefined : v.integer('size', o.size, 0, 0, Number.MAX_SAFE_INTEGER),
+    metadata: v.stringMap('metadata', o.metadata),
+    chunkSize: v.integer('chunkSize', o.chunkSize, DEFAULT_CHUNK_SIZE, KiB, 16 * MiB),
+    delivery: v.oneOf<DeliveryMode>('delivery', o.delivery, ['live', 'complete'], 'live'),
+    hash: v.oneOf<FragmentHashAlgorithm>('hash', o.hash, ['xxh64', 'xxh3', 'sha256'], 'xxh64'),
+    digest: resolveDigest(o.digest),
+    ttl: v.integer('ttl', o.ttl, DAY, 1000, 365 * DAY),
+    encoding: v.oneOf<BodyEncoding | 'auto'>('encoding', o.encoding, ['auto', 'binary', 'base64'], 'auto'),
+    window: v.integer('window', o.window, 8, 1, 1024),
+    signal: v.signal('signal', o.signal),
+  };
+}
+
+function resolveDigest(value: unknown): boolean {
+  if (value === undefined || value === false) return false;
+  if (value === 'sha256') return true;
+  throw new InvalidOptionError('digest', `expected "sha256" or false, got ${v.describe(value)}`);
+}
+
+/**
+ * Options of `session.streams()` and `session.receive()`.
+ *
+ * @example
+ * ```ts
+ * for await (const s of session.streams('/queue/files', { window: 16, digest: 'sha256' })) { … }
+ * ```
+ */
+export interface ConsumeOptions {
+  /** Fragments the broker may deliver ahead of the application (prefetch). Default 8. */
+  window?: number;
+  /** Compute SHA-256 of what this consumer received (reported in the result). */
+  digest?: 'sha256' | false;
+  /** Largest fragment body accepted, bytes. Default 16 MiB. */
+  maxChunkSize?: number;
+  /** Stop waiting for the next stream (iterator ends) / abort the current one. */
+  signal?: AbortSignal;
+}
+
+/** Validated consume options. @internal */
+export interface ResolvedConsumeOptions {
+  window: number;
+  digest: boolean;
+  maxChunkSize: number;
+  signal: AbortSignal | undefined;
+}
+
+/** Validates {@link ConsumeOptions}. @internal */
+export function resolveConsumeOptions(input: unknown): ResolvedConsumeOptions {
+  const o = v.optionalObject('options', input) as ConsumeOptions;
+  return {
+    window: v.integer('window', o.window, 8, 1, 1024),
+    digest: resolveDigest(o.digest),
+    maxChunkSize: v.integer('maxChunkSize', o.maxChunkSize, 16 * MiB, KiB, 256 * MiB),
+    signal: v.signal('signal', o.signal),
+  };
+}
+
+/** Checks a destination name. @internal */
+export function destination(field: string, value: unknown): string {
+  const d = v.string(field, value, undefined, true);
+  if (d === undefined) throw new InvalidOptionError(field, 'a destination is required');
+  if (!d.startsWith('/') || /[\r\n\0]/.test(d)) throw new InvalidOptionError(field, `must start with "/" and contain no CR, LF or NUL: ${v.describe(d)}`);
+  return d;
+}
