@@ -14,6 +14,8 @@ import { ErrorCode, StompStreamsError, abortError } from '../errors.js';
 interface Waiter {
   resolve(): void;
   reject(err: unknown): void;
+  /** Takes a receipt slot when woken (a sender that will call expect() next). */
+  reserve: boolean;
 }
 
 interface Pending {
@@ -31,6 +33,8 @@ export class ReceiptWindow {
   #buffered: () => number;
   #failure: Error | undefined;
   #next = 0;
+  /** Slots promised to woken senders that have not called expect() yet. */
+  #reserved = 0;
   /** Most receipts awaited at once. */
   maxSeen = 0;
 
@@ -51,13 +55,17 @@ export class ReceiptWindow {
     return this.#roomFor(needsReceipt);
   }
 
-  /** Resolves when {@link hasRoom} (FIFO among waiters); rejects on failure or abort. */
-  wait(signal?: AbortSignal, needsReceipt = true): Promise<void> {
+  /**
+   * Resolves when {@link hasRoom} (FIFO among waiters); rejects on failure or abort. A sender
+   * (`reserve`, the default when `needsReceipt`) gets a slot kept for it until it calls
+   * {@link expect}; `reserve: false` only observes (used by `ready()`).
+   */
+  wait(signal?: AbortSignal, needsReceipt = true, reserve = needsReceipt): Promise<void> {
     if (this.#failure) return Promise.reject(this.#failure);
     if (signal?.aborted) return Promise.reject(abortError(signal, 'send'));
     if (this.hasRoom(needsReceipt)) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject };
+      const waiter: Waiter = { resolve, reject, reserve: reserve && needsReceipt };
       this.#waiters.push(waiter);
       signal?.addEventListener('abort', () => this.#dropWaiter(waiter, abortError(signal, 'send')), { once: true });
     });
@@ -71,6 +79,7 @@ export class ReceiptWindow {
   /** Registers a receipt to await; returns its id and the promise settled by {@link settle}. */
   expect(timeoutMs: number, id = this.nextId()): { id: string; done: Promise<void> } {
     if (this.#failure) return { id, done: Promise.reject(this.#failure) };
+    if (this.#reserved > 0) this.#reserved--;
     const done = new Promise<void>((resolve, reject) => {
       const timer = timeoutMs > 0 ? setTimeout(() => this.#timeout(id, timeoutMs), timeoutMs) : undefined;
       this.#pending.set(id, { resolve, reject, timer });
@@ -92,8 +101,9 @@ export class ReceiptWindow {
 
   /** Let waiters through while there is room (call on receipt and on transport drain). */
   wake(): void {
-    while (this.#waiters.length > 0 && this.#roomFor(true)) {
+    while (this.#waiters.length > 0 && this.#roomFor((this.#waiters[0] as Waiter).reserve)) {
       const w = this.#waiters.shift() as Waiter;
+      if (w.reserve) this.#reserved++;
       w.resolve();
     }
   }
@@ -111,7 +121,7 @@ export class ReceiptWindow {
   }
 
   #roomFor(needsReceipt: boolean): boolean {
-    if (needsReceipt && this.#pending.size >= this.#max) return false;
+    if (needsReceipt && this.#pending.size + this.#reserved >= this.#max) return false;
     return this.#buffered() <= this.#hwm;
   }
 

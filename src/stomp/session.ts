@@ -139,7 +139,7 @@ class NativeSession implements StompSession {
   }
 
   ready(signal?: AbortSignal): Promise<void> {
-    return this.#window.wait(signal, true);
+    return this.#window.wait(signal, true, false);
   }
 
   subscribe(destination: string, onMessage: (message: StompMessage) => void, options?: SubscribeOptions): Subscription {

@@ -115,7 +115,7 @@ class StompJsSession implements StompSession {
   }
 
   ready(signal?: AbortSignal): Promise<void> {
-    return this.#window.wait(signal, true);
+    return this.#window.wait(signal, true, false);
   }
 
   subscribe(destination: string, onMessage: (message: StompMessage) => void, options?: SubscribeOptions): Subscription {

@@ -28,7 +28,8 @@ export function toBase64(bytes: Uint8Array): string {
   return encodeFallback(bytes);
 }
 
-function encodeFallback(bytes: Uint8Array): string {
+/** Portable encoder used where the runtime has none (exported for tests). @internal */
+export function encodeFallback(bytes: Uint8Array): string {
   const parts: string[] = [];
   let line = '';
   const n = bytes.length - (bytes.length % 3);
