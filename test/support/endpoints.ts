@@ -34,7 +34,7 @@ export function uniqueQueue(prefix: string): string {
 }
 
 /** Deterministic pseudo-random bytes (xorshift), so failures can be reproduced. */
-export function randomBytes(n: number, seed = 1): Uint8Array {
+export function randomBytes(n: number, seed = 1): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(n);
   let x = seed >>> 0 || 1;
   for (let i = 0; i < n; i += 4) {

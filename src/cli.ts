@@ -1,0 +1,170 @@
+#!/usr/bin/env node
+/**
+ * The `stomp-streams` command line.
+ *
+ *   stomp-streams send <file|-> --url <broker> --to <dest> [--name N] [--chunk-size B] [--delivery live|complete]
+ *   stomp-streams receive --url <broker> --from <dest> --out <dir|-> [--count N]
+ *
+ * Credentials: --login/--passcode or STOMP_STREAMS_LOGIN / STOMP_STREAMS_PASSCODE; the URL may
+ * also come from STOMP_STREAMS_URL. Exit codes: 0 success, 1 a stream failed (integrity,
+ * abort, broker error), 2 usage error, 3 cannot connect.
+ * @module
+ */
+import { parseArgs } from 'node:util';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { connect, ConnectionError, InvalidOptionError, StompStreamsError, type StreamSession } from './index.js';
+import { Progress, formatBytes } from './cli/progress.js';
+import { safeFileName } from './cli/safe-name.js';
+
+const USAGE = `usage:
+  stomp-streams send <file|-> --url <broker> --to <destination> [--name <name>] [--chunk-size <bytes>] [--delivery live|complete]
+  stomp-streams receive --url <broker> --from <destination> --out <dir|-> [--count <n>]
+options: --login <user> --passcode <pass> (or STOMP_STREAMS_LOGIN / STOMP_STREAMS_PASSCODE), --url from STOMP_STREAMS_URL
+exit codes: 0 ok, 1 stream failed, 2 usage, 3 cannot connect`;
+
+class UsageError extends Error {}
+
+const OPTIONS = {
+  url: { type: 'string' }, to: { type: 'string' }, from: { type: 'string' }, out: { type: 'string' },
+  name: { type: 'string' }, 'chunk-size': { type: 'string' }, delivery: { type: 'string' }, count: { type: 'string' },
+  login: { type: 'string' }, passcode: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
+
+async function main(argv: string[]): Promise<number> {
+  let parsed: { values: Values; positionals: string[] };
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true }) as typeof parsed;
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const [command, ...rest] = parsed.positionals;
+  if (parsed.values.help || !command) {
+    process.stdout.write(`${USAGE}\n`);
+    return parsed.values.help ? 0 : 2;
+  }
+  if (command === 'send') return send(rest, parsed.values);
+  if (command === 'receive') return receive(rest, parsed.values);
+  throw new UsageError(`unknown command "${command}"`);
+}
+
+async function open(values: Values): Promise<StreamSession> {
+  const url = values.url ?? process.env['STOMP_STREAMS_URL'];
+  if (!url) throw new UsageError('--url is required (or STOMP_STREAMS_URL)');
+  return connect(url, {
+    login: values.login ?? process.env['STOMP_STREAMS_LOGIN'],
+    passcode: values.passcode ?? process.env['STOMP_STREAMS_PASSCODE'],
+  });
+}
+
+function intOption(values: Values, name: 'chunk-size' | 'count'): number | undefined {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  if (!/^[1-9][0-9]*$/.test(raw)) throw new UsageError(`--${name} must be a positive integer, got "${raw}"`);
+  return Number(raw);
+}
+
+async function send(positionals: string[], values: Values): Promise<number> {
+  const [file, extra] = positionals;
+  if (!file || extra !== undefined) throw new UsageError('send takes exactly one <file|->');
+  if (!values.to) throw new UsageError('--to <destination> is required');
+  const delivery = values.delivery ?? 'live';
+  if (delivery !== 'live' && delivery !== 'complete') throw new UsageError('--delivery must be live or complete');
+  const size = file === '-' ? undefined : (await stat(file)).size;
+  const name = values.name ?? (file === '-' ? 'stdin' : basename(file));
+  const session = await open(values);
+  try {
+    const source = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 1024 * 1024 });
+    const progress = new Progress(process.stderr, `send ${name}`, size);
+    const w = session.writable(values.to, { name, size, delivery, chunkSize: intOption(values, 'chunk-size'), digest: 'sha256' });
+    const counting = new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, c) { progress.update(w.stats().bytesWritten + chunk.byteLength); c.enqueue(chunk); },
+    });
+    await (Readable.toWeb(source) as ReadableStream<Uint8Array>).pipeThrough(counting).pipeTo(w);
+    const r = await w.receipt;
+    progress.done();
+    process.stdout.write(`sent ${name} ${r.bytes} bytes (${formatBytes(r.bytes)}) in ${progress.elapsed.toFixed(2)} s, ${(r.bytes / 1048576 / progress.elapsed).toFixed(1)} MiB/s, sha256 ${r.sha256} id ${r.id}\n`);
+    return 0;
+  } finally {
+    await session.close();
+  }
+}
+
+async function receive(positionals: string[], values: Values): Promise<number> {
+  if (positionals.length > 0) throw new UsageError('receive takes no positional arguments');
+  if (!values.from) throw new UsageError('--from <destination> is required');
+  if (!values.out) throw new UsageError('--out <dir|-> is required');
+  const count = intOption(values, 'count');
+  if (values.out !== '-') await mkdir(values.out, { recursive: true });
+  const session = await open(values);
+  let failures = 0;
+  let n = 0;
+  try {
+    const it = session.streams(values.from, { digest: 'sha256' });
+    for await (const incoming of it) {
+      const ok = await receiveOne(incoming, values.out);
+      if (!ok) failures++;
+      if (count !== undefined && ++n >= count) break;
+    }
+  } finally {
+    await session.close();
+  }
+  return failures > 0 ? 1 : 0;
+}
+
+async function receiveOne(incoming: import('./index.js').IncomingStream, out: string): Promise<boolean> {
+  const { info } = incoming;
+  const progress = new Progress(process.stderr, `receive ${info.name}`, info.size);
+  const counter = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, c) { progress.update(incoming.stats().bytesDelivered); c.enqueue(chunk); },
+  });
+  const target = out === '-' ? undefined : await targetPath(out, info.name, info.id);
+  const partial = target ? `${target}.partial` : undefined;
+  const sink = partial ? createWriteStream(partial) : process.stdout;
+  try {
+    await incoming.readable.pipeThrough(counter).pipeTo(Writable.toWeb(sink) as WritableStream<Uint8Array>);
+    const r = await incoming.result;
+    if (partial && target) await rename(partial, target);
+    progress.done();
+    process.stderr.write(`received ${info.name} ${r.bytes} bytes (${formatBytes(r.bytes)})${target ? ` -> ${target}` : ''} in ${progress.elapsed.toFixed(2)} s, ${progress.rate.toFixed(1)} MiB/s, sha256 ${r.sha256 ?? 'n/a'} verified\n`);
+    return true;
+  } catch (err) {
+    progress.done();
+    if (partial) await rm(partial, { force: true });
+    process.stderr.write(`failed ${info.name} (${info.id}): ${describeError(err)}\n`);
+    return false;
+  }
+}
+
+/** `<dir>/<safe name>`, made unique with the stream id if the name is taken. */
+async function targetPath(dir: string, name: string, id: string): Promise<string> {
+  const safe = safeFileName(name, id);
+  const first = join(dir, safe);
+  const taken = await stat(first).then(() => true, () => false);
+  return taken ? join(dir, `${safe}.${id.slice(0, 8)}`) : first;
+}
+
+function describeError(err: unknown): string {
+  if (err instanceof StompStreamsError) {
+    const cause = err.cause instanceof Error ? ` (cause: ${err.cause.message})` : '';
+    return `${err.code}: ${err.message}${cause}`;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err: unknown) => {
+  if (err instanceof UsageError || err instanceof InvalidOptionError) {
+    process.stderr.write(`stomp-streams: ${err.message}\n${USAGE}\n`);
+    process.exitCode = 2;
+  } else if (err instanceof ConnectionError || (err instanceof StompStreamsError && err.code === 'ERR_BROKER')) {
+    process.stderr.write(`stomp-streams: cannot connect: ${describeError(err)}\n`);
+    process.exitCode = 3;
+  } else {
+    process.stderr.write(`stomp-streams: ${describeError(err)}\n`);
+    process.exitCode = 1;
+  }
+});
