@@ -37,12 +37,14 @@ activemq_up() {
   mkdir -p "$dir/data" "$dir/conf"
   if alive "$dir/pid"; then return; fi
   cp "$root/brokers/activemq/activemq.xml" "$root/brokers/activemq/log4j.properties" "$dir/conf/"
-  ( cd "$dir" && setsid nohup java -Xms512m -Xmx512m -Djava.awt.headless=true \
+  ( cd "$dir"
+    setsid nohup java -Xms512m -Xmx512m -Djava.awt.headless=true \
       -Dorg.apache.activemq.UseDedicatedTaskRunner=true \
       -Dactivemq.home=/usr/share/activemq -Dactivemq.base="$dir" -Dactivemq.conf="$dir/conf" \
       -Dactivemq.data="$dir/data" -Dlog4j.configuration="file:$dir/conf/log4j.properties" \
       -jar /usr/share/activemq/bin/activemq.jar start "xbean:file:$dir/conf/activemq.xml" \
-      > "$dir/stdout.log" 2>&1 & echo $! > "$dir/pid" )
+      </dev/null > "$dir/stdout.log" 2>&1 &
+    echo $! > "$dir/pid" )
   log "ActiveMQ starting (pid $(cat "$dir/pid"))"
 }
 
@@ -50,7 +52,7 @@ websockify_up() {
   local dir="$run/websockify"
   mkdir -p "$dir"
   if alive "$dir/pid"; then return; fi
-  setsid nohup websockify 127.0.0.1:61614 127.0.0.1:61613 > "$dir/websockify.log" 2>&1 &
+  setsid nohup websockify 127.0.0.1:61614 127.0.0.1:61613 </dev/null > "$dir/websockify.log" 2>&1 &
   echo $! > "$dir/pid"
   log "websockify starting (pid $(cat "$dir/pid"))"
 }
@@ -68,6 +70,13 @@ rabbit_env() {
   export RABBITMQ_PLUGINS_EXPAND_DIR="$dir/plugins-expand"
 }
 
+# Erlang's port mapper, started on its own so that no daemon inherits the caller's stdout.
+epmd_up() {
+  if ! pgrep -x epmd >/dev/null 2>&1; then
+    ERL_EPMD_ADDRESS=127.0.0.1 setsid epmd -daemon </dev/null >/dev/null 2>&1 || true
+  fi
+}
+
 # rabbit_node NAME AMQP DIST STOMP WS FRAME
 rabbit_up() {
   local name=$1 dir="$run/$1"
@@ -76,7 +85,7 @@ rabbit_up() {
   sed -e "s/@AMQP_PORT@/$2/" -e "s/@STOMP_PORT@/$4/" -e "s/@WS_PORT@/$5/" -e "s/@WS_FRAME@/$6/" \
     "$root/brokers/rabbitmq/rabbitmq.conf.in" > "$dir/rabbitmq.conf"
   [ -f "$dir/home/.erlang.cookie" ] || { head -c 20 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$dir/home/.erlang.cookie"; chmod 400 "$dir/home/.erlang.cookie"; }
-  ( rabbit_env "$@"; setsid nohup /usr/lib/rabbitmq/bin/rabbitmq-server > "$dir/stdout.log" 2>&1 & echo $! > "$dir/server.pid" )
+  ( rabbit_env "$@"; setsid nohup /usr/lib/rabbitmq/bin/rabbitmq-server </dev/null > "$dir/stdout.log" 2>&1 & echo $! > "$dir/server.pid" )
   log "RabbitMQ $name starting (pid $(cat "$dir/server.pid"))"
 }
 
@@ -91,13 +100,13 @@ rabbit_policy() {
       sleep 1
     done
     # Backlogs live on disk, not in RAM (RabbitMQ 3.10 kept a 1 GiB backlog in memory without this).
-    /usr/lib/rabbitmq/bin/rabbitmqctl -q -n "$RABBITMQ_NODENAME" set_policy --apply-to queues lazy '.*' '{"queue-mode":"lazy"}' >/dev/null )
+    /usr/lib/rabbitmq/bin/rabbitmqctl -q -n "$RABBITMQ_NODENAME" set_policy --apply-to queues lazy '.*' '{"queue-mode":"lazy"}' </dev/null >/dev/null 2>&1 )
 }
 
 rabbit_down() {
   local name=$1 dir="$run/$1"
   [ -f "$dir/server.pid" ] || return 0
-  ( rabbit_env "$@"; /usr/lib/rabbitmq/bin/rabbitmqctl -q -n "$RABBITMQ_NODENAME" stop >/dev/null 2>&1 || true )
+  ( rabbit_env "$@"; /usr/lib/rabbitmq/bin/rabbitmqctl -q -n "$RABBITMQ_NODENAME" stop </dev/null >/dev/null 2>&1 || true )
   kill_pidfile "$dir/server.pid"
 }
 
@@ -105,10 +114,11 @@ kill_pidfile() {
   local f=$1 pid
   [ -f "$f" ] || return 0
   pid=$(cat "$f")
+  # Each broker runs in a session of its own (setsid): stop the whole process group.
   if kill -0 "$pid" 2>/dev/null; then
-    kill "$pid" 2>/dev/null || true
+    kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -9 "$pid" 2>/dev/null || true
+    kill -9 -- "-$pid" 2>/dev/null || kill -9 "$pid" 2>/dev/null || true
   fi
   rm -f "$f"
 }
@@ -147,6 +157,7 @@ up() {
   local t0=$SECONDS
   activemq_up
   websockify_up
+  epmd_up
   rabbit_up "${RABBIT_MAIN[@]}"
   rabbit_up "${RABBIT_TEXT[@]}"
   rabbit_policy "${RABBIT_MAIN[@]}"
@@ -160,6 +171,7 @@ down() {
   kill_pidfile "$run/activemq/pid"
   rabbit_down "${RABBIT_MAIN[@]}"
   rabbit_down "${RABBIT_TEXT[@]}"
+  epmd -kill </dev/null >/dev/null 2>&1 || true
   log "stopped"
 }
 

@@ -5,7 +5,7 @@
 # scripts/brokers.sh starts its own instances with the project's configs.
 set -euo pipefail
 
-packages=(activemq rabbitmq-server websockify python3)
+packages=(activemq rabbitmq-server websockify python3 python3-numpy)
 [ "${SKIP_CHROMIUM:-}" = 1 ] || packages+=(chromium)
 
 missing=()

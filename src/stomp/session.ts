@@ -211,8 +211,8 @@ class NativeSession implements StompSession {
 
   destroy(): void {
     if (this.#ended) return;
-    this.#transport?.destroy();
     this.#end(new ConnectionError(ErrorCode.SessionClosed, 'session destroyed'));
+    this.#transport?.destroy();
   }
 
   stats(): SessionStats {
@@ -291,8 +291,8 @@ class NativeSession implements StompSession {
 
   #fail(err: Error): void {
     if (this.#ended) return;
+    this.#end(err); // first, so the transport's close callback cannot replace the cause
     this.#transport?.destroy();
-    this.#end(err);
   }
 
   #end(err: Error | undefined): void {

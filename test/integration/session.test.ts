@@ -131,7 +131,7 @@ describe.each(endpoints.filter((e) => e.transport === 'tcp'))('heart-beats over 
 describe.each(endpoints.filter((e) => e.transport === 'ws'))('stompjs adapter over $name', (ep) => {
   it('sends with receipts and receives through an existing @stomp/stompjs Client', async () => {
     const client = new Client({
-      webSocketFactory: () => new WebSocket(ep.url, ['v12.stomp', 'binary'], { perMessageDeflate: false }),
+      webSocketFactory: () => new WebSocket(ep.url, ep.options.protocols ?? ['v12.stomp', 'binary'], { perMessageDeflate: false }),
       connectHeaders: { login: 'guest', passcode: 'guest', host: '/' },
       reconnectDelay: 0,
     });
