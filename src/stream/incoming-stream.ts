@@ -305,9 +305,10 @@ export class IncomingStream {
   #startDrain(): void {
     const wasEnded = this.#state === 'ended';
     this.#state = 'draining';
-    for (const f of this.#window.finished()) this.#ackNow(f.msg);
-    for (let f = this.#window.next(); f; f = this.#window.next()) this.#ackNow(f.msg);
-    for (const f of this.#window.finished()) void this.#session.ack(f.msg).catch(() => undefined);
+    // Hand every buffered fragment out unread, then acknowledge each exactly once
+    // (RabbitMQ closes the channel on a second ACK of the same delivery).
+    while (this.#window.next()) { /* moved to the handed-out set */ }
+    this.#ackFinished();
     if (wasEnded && this.#end) {
       this.#ackNow(this.#end.msg);
       void this.#release();
