@@ -9,7 +9,14 @@
  * @module
  */
 
-/** Every stable error code the package produces. */
+/**
+ * Every stable error code the package produces.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof StompStreamsError && err.code === ErrorCode.Gap) console.log('fragments missing');
+ * ```
+ */
 export const ErrorCode = {
   /** An option had a wrong type or value; `field` names it. */
   InvalidOption: 'ERR_INVALID_OPTION',

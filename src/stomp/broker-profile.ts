@@ -6,10 +6,24 @@
  * @module
  */
 
-/** Names of the known broker profiles. */
+/**
+ * Names of the known broker profiles.
+ *
+ * @example
+ * ```ts
+ * const session = await openStompSession(url, { broker: 'activemq' satisfies BrokerName });
+ * ```
+ */
 export type BrokerName = 'activemq' | 'rabbitmq' | 'artemis' | 'generic';
 
-/** What NACK does to a message on a broker. */
+/**
+ * What NACK does to a message on a broker.
+ *
+ * @example
+ * ```ts
+ * if (session.profile.nack !== 'requeue') console.log('NACK would not hand the message back');
+ * ```
+ */
 export type NackBehaviour = 'dead-letter' | 'discard' | 'requeue' | 'unknown';
 
 /**
@@ -113,7 +127,14 @@ const generic: BrokerProfile = {
   releasesOnUnsubscribe: true,
 };
 
-/** All profiles by name. */
+/**
+ * All profiles by name.
+ *
+ * @example
+ * ```ts
+ * brokerProfiles.rabbitmq.expiryHeaders(60_000, Date.now()); // { expiration: '60000' }
+ * ```
+ */
 export const brokerProfiles: Readonly<Record<BrokerName, BrokerProfile>> = { activemq, rabbitmq, artemis, generic };
 
 /**

@@ -35,7 +35,14 @@
 import { ErrorCode, FrameError, InvalidOptionError } from '../errors.js';
 import { emptyHeaders, type Frame, type FrameHeaders } from './frame.js';
 
-/** Header values accepted by {@link encodeFrame}; `undefined` values are left out. */
+/**
+ * Header values accepted by {@link encodeFrame}; `undefined` values are left out.
+ *
+ * @example
+ * ```ts
+ * encodeFrame('SEND', { destination: '/queue/a', persistent: true, priority: 4, skipped: undefined }, 'x');
+ * ```
+ */
 export interface EncodeHeaders {
   [name: string]: string | number | boolean | undefined;
 }
@@ -171,7 +178,14 @@ function writeUtf8(s: string, out: Uint8Array, at: number, length: number): void
 
 // ─── Decoding ────────────────────────────────────────────────────────────────────────────────
 
-/** Limits of a {@link FrameDecoder}. */
+/**
+ * Limits of a {@link FrameDecoder}.
+ *
+ * @example
+ * ```ts
+ * const decoder = new FrameDecoder({ maxFrameSize: 16 * 1024 * 1024, maxHeaderBytes: 8192, maxHeaders: 64 });
+ * ```
+ */
 export interface FrameDecoderOptions {
   /**
    * Largest body accepted, in bytes. Default 64 MiB. Checked against `content-length` before

@@ -7,6 +7,11 @@
  * Frame headers. Decoded headers are a null-prototype object (so hostile names such as
  * `__proto__` are plain keys) holding the *first* value of each repeated header, as
  * STOMP 1.2 requires.
+ *
+ * @example
+ * ```ts
+ * const h: FrameHeaders = Object.create(null); h['destination'] = '/queue/a';
+ * ```
  */
 export type FrameHeaders = Record<string, string>;
 

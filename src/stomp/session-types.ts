@@ -7,13 +7,34 @@
 import type { BrokerProfile } from './broker-profile.js';
 import type { FrameHeaders } from './frame.js';
 
-/** Acknowledgement mode of a subscription. */
+/**
+ * Acknowledgement mode of a subscription.
+ *
+ * @example
+ * ```ts
+ * session.subscribe('/queue/a', onMessage, { ack: 'client-individual' satisfies AckMode });
+ * ```
+ */
 export type AckMode = 'auto' | 'client' | 'client-individual';
 
-/** Header values accepted when sending; `undefined` values are left out. */
+/**
+ * Header values accepted when sending; `undefined` values are left out.
+ *
+ * @example
+ * ```ts
+ * await session.send('/queue/a', 'hi', { persistent: true, priority: 9 });
+ * ```
+ */
 export type SendHeaders = Record<string, string | number | boolean | undefined>;
 
-/** Options of {@link StompSession.send}. */
+/**
+ * Options of {@link StompSession.send}.
+ *
+ * @example
+ * ```ts
+ * await session.send('/queue/a', bytes, {}, { receipt: true, signal: AbortSignal.timeout(5000) });
+ * ```
+ */
 export interface SendOptions {
   /** Ask for a RECEIPT and resolve only when it arrives (default `true`). */
   receipt?: boolean;
@@ -23,7 +44,14 @@ export interface SendOptions {
   signal?: AbortSignal;
 }
 
-/** Options of {@link StompSession.subscribe}. */
+/**
+ * Options of {@link StompSession.subscribe}.
+ *
+ * @example
+ * ```ts
+ * session.subscribe('/queue/a', onMessage, { ack: 'client-individual', prefetch: 8, headers: { 'activemq.exclusive': true } });
+ * ```
+ */
 export interface SubscribeOptions {
   /** Acknowledgement mode (default `client-individual`). */
   ack?: AckMode;
@@ -35,7 +63,14 @@ export interface SubscribeOptions {
   headers?: SendHeaders;
 }
 
-/** Options of {@link StompSession.ack} / {@link StompSession.nack}. */
+/**
+ * Options of {@link StompSession.ack} / {@link StompSession.nack}.
+ *
+ * @example
+ * ```ts
+ * await session.ack(message, { receipt: true });
+ * ```
+ */
 export interface AckOptions {
   /** Acknowledge inside this transaction. */
   transaction?: string;
@@ -88,7 +123,16 @@ export interface Subscription {
   readonly closed: Promise<Error | undefined>;
 }
 
-/** A STOMP transaction. */
+/**
+ * A STOMP transaction.
+ *
+ * @example
+ * ```ts
+ * const tx = await session.begin();
+ * await session.send('/queue/a', 'x', {}, { transaction: tx.id });
+ * await tx.commit();
+ * ```
+ */
 export interface Transaction {
   /** Transaction id. */
   readonly id: string;
@@ -98,7 +142,14 @@ export interface Transaction {
   abort(): Promise<void>;
 }
 
-/** Counters a session exposes for tests and monitoring. */
+/**
+ * Counters a session exposes for tests and monitoring.
+ *
+ * @example
+ * ```ts
+ * const { unreceipted, maxUnreceipted } = session.stats();
+ * ```
+ */
 export interface SessionStats {
   /** SEND frames written. */
   framesSent: number;

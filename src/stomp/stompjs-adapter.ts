@@ -16,7 +16,14 @@ import type {
   AckOptions, SendHeaders, SendOptions, SessionStats, StompMessage, StompSession, SubscribeOptions, Subscription, Transaction,
 } from './session-types.js';
 
-/** Options of {@link fromStompJs}. */
+/**
+ * Options of {@link fromStompJs}.
+ *
+ * @example
+ * ```ts
+ * const session = await fromStompJs(client, { broker: 'rabbitmq', maxUnreceipted: 8 });
+ * ```
+ */
 export interface StompJsAdapterOptions {
   /** Force a broker profile (stompjs does not keep the CONNECTED headers; default read from `onConnect`). */
   broker?: BrokerName;

@@ -6,7 +6,14 @@
  * @module
  */
 
-/** What a transport tells the session. */
+/**
+ * What a transport tells the session.
+ *
+ * @example
+ * ```ts
+ * const handlers: TransportHandlers = { data: (c) => console.log(c.byteLength), close: (e) => console.log(e), drain: () => {} };
+ * ```
+ */
 export interface TransportHandlers {
   /** Bytes arrived. The chunk is owned by the receiver from then on: transports must never reuse its memory (decoded bodies may be views into it). */
   data(chunk: Uint8Array): void;
@@ -38,7 +45,14 @@ export interface Transport {
   destroy(): void;
 }
 
-/** Options every connector understands. */
+/**
+ * Options every connector understands.
+ *
+ * @example
+ * ```ts
+ * const transport = await webSocketConnector(new URL('ws://127.0.0.1:15674/ws'), handlers, { protocols: ['v12.stomp'], timeout: 5000 });
+ * ```
+ */
 export interface TransportOptions {
   /** Abort the connection attempt. */
   signal?: AbortSignal;
@@ -53,6 +67,11 @@ export interface TransportOptions {
 /**
  * Opens a transport. Resolves once the socket is open; rejects with a
  * `ConnectionError` (`ERR_CONNECT_FAILED`) otherwise.
+ *
+ * @example
+ * ```ts
+ * const session = await openStompSession('tcp://127.0.0.1:61613', { transport: tcpConnector });
+ * ```
  */
 export type TransportConnector = (
   url: URL,

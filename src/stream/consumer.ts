@@ -15,7 +15,14 @@ import { IncomingStream } from './incoming-stream.js';
 import { ContentDigest, FragmentHasher } from './stream-hash.js';
 import type { ResolvedConsumeOptions } from './stream-options.js';
 
-/** Something the consumer skipped, reported through `onSkip`. */
+/**
+ * Something the consumer skipped, reported through `onSkip`.
+ *
+ * @example
+ * ```ts
+ * const session = await connect(url, { onSkip: ({ error }) => console.warn(error.code, error.message) });
+ * ```
+ */
 export interface SkippedAnnouncement {
   /** Why it was skipped. */
   error: StompStreamsError;

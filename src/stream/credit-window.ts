@@ -14,7 +14,14 @@
  * @module
  */
 
-/** Counters of a credit window. */
+/**
+ * Counters of a credit window.
+ *
+ * @example
+ * ```ts
+ * const { capacity, maxHeldFragments } = incoming.stats();
+ * ```
+ */
 export interface CreditStats {
   /** Window size (prefetch). */
   capacity: number;

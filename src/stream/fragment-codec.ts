@@ -17,16 +17,37 @@ import type { FrameHeaders } from '../stomp/frame.js';
 import type { SendHeaders } from '../stomp/session-types.js';
 import { isFragmentHashAlgorithm, type FragmentHashAlgorithm } from './stream-hash.js';
 
-/** Protocol version written in `ss-v`. */
+/**
+ * Protocol version written in `ss-v`.
+ *
+ * @example
+ * ```ts
+ * console.log(`stomp-streams wire protocol v${PROTOCOL_VERSION}`);
+ * ```
+ */
 export const PROTOCOL_VERSION = 1;
 
 /** Largest announcement body accepted (bytes). */
 export const MAX_ANNOUNCEMENT_BYTES = 256 * 1024;
 
-/** How fragment bodies are carried. */
+/**
+ * How fragment bodies are carried.
+ *
+ * @example
+ * ```ts
+ * session.writable('/queue/files', { encoding: 'base64' satisfies BodyEncoding });
+ * ```
+ */
 export type BodyEncoding = 'binary' | 'base64';
 
-/** How the stream is delivered (see README). */
+/**
+ * How the stream is delivered (see README).
+ *
+ * @example
+ * ```ts
+ * session.writable('/queue/files', { delivery: 'complete' satisfies DeliveryMode });
+ * ```
+ */
 export type DeliveryMode = 'live' | 'complete';
 
 /** What the announcement says about a stream. */

@@ -83,7 +83,14 @@ export interface StreamResult {
   duplicates: number;
 }
 
-/** Counters of an incoming stream. */
+/**
+ * Counters of an incoming stream.
+ *
+ * @example
+ * ```ts
+ * console.log(incoming.stats().maxHeldFragments);
+ * ```
+ */
 export interface IncomingStats extends CreditStats {
   /** Bytes handed to the application. */
   bytesDelivered: number;
@@ -129,6 +136,8 @@ export class IncomingStream {
   #settleResult!: { resolve: (r: StreamResult) => void; reject: (e: unknown) => void };
   #settleFinished!: () => void;
   #drainTimer: ReturnType<typeof setTimeout> | undefined;
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  #idleTimeout: number;
   #delivered = 0;
   #duplicates = 0;
 
@@ -140,6 +149,7 @@ export class IncomingStream {
     this.#digest = digest;
     this.#verifier = new StreamVerifier(hasher, Math.min(opts.maxChunkSize, a.chunkSize), a.size, announcement.redelivered);
     this.#window = new CreditWindow(opts.window);
+    this.#idleTimeout = opts.idleTimeout;
     this.info = infoOf(a, announcement);
     this.result = new Promise((resolve, reject) => { this.#settleResult = { resolve, reject }; });
     this.result.catch(() => undefined);
@@ -164,6 +174,7 @@ export class IncomingStream {
       headers: { ...p.exclusiveHeaders, ...this.#a.queueHeaders },
     });
     void this.#sub.closed.then((err) => { if (err) this.#fail(err); });
+    this.#armIdle();
     await first;
     this.info.offset = this.#verifier.startOffset;
   }
@@ -174,10 +185,12 @@ export class IncomingStream {
   }
 
   #onMessage(msg: StompMessage): void {
+    this.#disarmIdle();
     if (this.#state === 'draining') return this.#drainOne(msg);
     if (this.#state !== 'reading') return;
     try {
       this.#verify(msg);
+      if (!this.#verifier.started) this.#armIdle(); // only keepalives so far: still waiting
     } catch (err) {
       this.#fail(err as Error);
       this.#drainOne(msg);
@@ -212,6 +225,7 @@ export class IncomingStream {
       const next = this.#window.next();
       if (next) return this.#deliver(next.bytes);
       if (this.#state === 'ended') return this.#complete();
+      this.#armIdle();
       await new Promise<void>((resolve) => { this.#wake = resolve; });
     }
   }
@@ -229,6 +243,25 @@ export class IncomingStream {
   #ackNow(msg: StompMessage): void {
     this.#window.countAck();
     void this.#session.ack(msg).catch(() => undefined);
+  }
+
+  /**
+   * The producer-timeout clock runs only while this consumer is waiting for data (opening, or
+   * the application asked for bytes and none are buffered), so a slow application never
+   * trips it: its window is full and the broker rightly sends nothing.
+   */
+  #armIdle(): void {
+    if (this.#idleTimeout <= 0 || this.#idleTimer !== undefined || this.#state !== 'reading') return;
+    this.#idleTimer = setTimeout(() => {
+      this.#idleTimer = undefined;
+      this.#fail(new StompStreamsError(ErrorCode.ProducerTimeout,
+        `no fragment or keepalive for ${this.#idleTimeout} ms after byte ${this.#verifier.offset}: the producer is presumed dead`));
+    }, this.#idleTimeout);
+  }
+
+  #disarmIdle(): void {
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
   }
 
   #wakeUp(): void {
@@ -281,6 +314,7 @@ export class IncomingStream {
 
   #fail(err: Error): void {
     if (this.#state === 'done' || this.#failure) return;
+    this.#disarmIdle();
     this.#failure = err;
     this.#first?.resolve(); // the stream is still handed out: its readable carries the error
     this.#controller.error(err);
@@ -334,7 +368,7 @@ export class IncomingStream {
       if (this.#state !== 'draining') return;
       this.#state = 'done';
       void this.#release();
-    }, DRAIN_TIMEOUT);
+    }, this.#idleTimeout > 0 ? Math.min(this.#idleTimeout, DRAIN_TIMEOUT) : DRAIN_TIMEOUT);
   }
 }
 

@@ -16,7 +16,7 @@ import { ErrorCode, InvalidOptionError, StompStreamsError, abortError } from '..
 import type { SendHeaders, StompSession } from '../stomp/session-types.js';
 import { toBase64 } from './base64.js';
 import {
-  abortHeaders, announceHeaders, dataHeaders, encodeAbortReason, encodeAnnouncement, endHeaders,
+  abortHeaders, announceHeaders, dataHeaders, encodeAbortReason, encodeAnnouncement, endHeaders, keepaliveHeaders,
   type Announcement, type BodyEncoding,
 } from './fragment-codec.js';
 import { CHAIN_START, ContentDigest, FragmentHasher } from './stream-hash.js';
@@ -48,7 +48,15 @@ export interface StreamReceipt {
   sha256: string | undefined;
 }
 
-/** Live counters of one producer (for tests and monitoring). */
+/**
+ * Live counters of one producer (for tests and monitoring).
+ *
+ * @example
+ * ```ts
+ * const w = session.writable('/queue/files');
+ * console.log(w.stats().maxUnreceiptedFragments);
+ * ```
+ */
 export interface ProducerStats {
   /** Bytes accepted from the source. */
   bytesWritten: number;
@@ -90,6 +98,8 @@ export class StreamProducer {
   #inflight: Promise<void>[] = [];
   #failure: unknown;
   #controller!: WritableStreamDefaultController;
+  #keepaliveTimer: ReturnType<typeof setInterval> | undefined;
+  #lastSent = Date.now();
   #resolveDone!: (r: StreamReceipt) => void;
   #rejectDone!: (e: unknown) => void;
   #stats: ProducerStats = {
@@ -123,7 +133,29 @@ export class StreamProducer {
     signal?.addEventListener('abort', () => this.#onSignal(signal), { once: true });
     this.#hasher = await FragmentHasher.create(this.#o.hash);
     if (this.#o.digest) this.#digest = await ContentDigest.create();
-    if (this.#o.delivery === 'live') await this.#announce();
+    if (this.#o.delivery === 'live') {
+      await this.#announce();
+      this.#startKeepalive();
+    }
+  }
+
+  /** Live delivery: a keepalive whenever nothing was sent for `keepalive` ms. */
+  #startKeepalive(): void {
+    const every = this.#o.keepalive;
+    if (every <= 0) return;
+    this.#keepaliveTimer = setInterval(() => {
+      if (Date.now() - this.#lastSent < every) return;
+      this.#lastSent = Date.now();
+      const p = this.#t.session.profile;
+      const headers = { ...keepaliveHeaders(this.id, this.#seq), ...p.expiryHeaders(this.#o.ttl, Date.now()), ...p.fragmentQueueHeaders(this.#o.ttl) };
+      this.#t.session.send(this.#t.fragmentDestination, new Uint8Array(0), headers, { receipt: false }).catch(() => undefined);
+    }, Math.max(100, Math.floor(every / 2)));
+    (this.#keepaliveTimer as { unref?: () => void }).unref?.();
+  }
+
+  #stopKeepalive(): void {
+    clearInterval(this.#keepaliveTimer);
+    this.#keepaliveTimer = undefined;
   }
 
   #onSignal(signal: AbortSignal): void {
@@ -166,6 +198,7 @@ export class StreamProducer {
     const headers = { ...dataHeaders(this.id, this.#seq, this.#offset, hash, this.#chain, this.#encoding), ...this.#brokerHeaders() };
     const payload = this.#encoding === 'base64' ? toBase64(body) : body;
     this.#track(this.#t.session.send(this.#t.fragmentDestination, payload, headers), body.byteLength);
+    this.#lastSent = Date.now();
     this.#chain = this.#hasher.chain(this.#chain, hash);
     this.#seq++;
     this.#offset += body.byteLength;
@@ -205,6 +238,7 @@ export class StreamProducer {
   }
 
   async #close(): Promise<void> {
+    this.#stopKeepalive();
     try {
       await this.#flush();
       if (this.#o.size !== undefined && this.#o.size !== this.#offset) {
@@ -230,6 +264,7 @@ export class StreamProducer {
   }
 
   async #abort(reason: unknown): Promise<void> {
+    this.#stopKeepalive();
     if (this.#failure === undefined) this.#failure = new StompStreamsError(ErrorCode.StreamAborted, 'stream aborted by the producer', { cause: reason });
     this.#rejectDone(this.#failure);
     const headers = { ...abortHeaders(this.id, this.#seq), ...this.#brokerHeaders() };

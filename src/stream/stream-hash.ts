@@ -18,7 +18,14 @@
  */
 import { createSHA256, createXXHash3, createXXHash64, type IHasher } from 'hash-wasm';
 
-/** Fragment hash algorithms (announced per stream, so consumers follow the producer). */
+/**
+ * Fragment hash algorithms (announced per stream, so consumers follow the producer).
+ *
+ * @example
+ * ```ts
+ * session.writable('/queue/files', { hash: 'xxh3' satisfies FragmentHashAlgorithm });
+ * ```
+ */
 export type FragmentHashAlgorithm = 'xxh64' | 'xxh3' | 'sha256';
 
 /** The chain value before the first fragment. */

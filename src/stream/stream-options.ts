@@ -11,7 +11,14 @@ const KiB = 1024;
 const MiB = 1024 * KiB;
 const DAY = 86_400_000;
 
-/** Default fragment size: 256 KiB (see docs/performance.md). */
+/**
+ * Default fragment size: 256 KiB (see docs/performance.md).
+ *
+ * @example
+ * ```ts
+ * session.writable('/queue/files', { chunkSize: DEFAULT_CHUNK_SIZE / 4 });
+ * ```
+ */
 export const DEFAULT_CHUNK_SIZE = 256 * KiB;
 
 /**
@@ -45,6 +52,11 @@ export interface WritableOptions {
   encoding?: BodyEncoding | 'auto';
   /** Most fragments awaiting a broker receipt for this stream. Default 8. */
   window?: number;
+  /**
+   * Live delivery: while the source is idle, send a keepalive every this many ms so consumers
+   * can tell a slow producer from a dead one (0 = never). Default 5000.
+   */
+  keepalive?: number;
   /** Abort the stream (the consumer sees the signal's reason). */
   signal?: AbortSignal;
 }
@@ -62,6 +74,7 @@ export interface ResolvedWritableOptions {
   ttl: number;
   encoding: BodyEncoding | 'auto';
   window: number;
+  keepalive: number;
   signal: AbortSignal | undefined;
 }
 
@@ -80,6 +93,7 @@ export function resolveWritableOptions(input: unknown): ResolvedWritableOptions 
     ttl: v.integer('ttl', o.ttl, DAY, 1000, 365 * DAY),
     encoding: v.oneOf<BodyEncoding | 'auto'>('encoding', o.encoding, ['auto', 'binary', 'base64'], 'auto'),
     window: v.integer('window', o.window, 8, 1, 1024),
+    keepalive: v.integer('keepalive', o.keepalive, 5000, 0, DAY),
     signal: v.signal('signal', o.signal),
   };
 }
@@ -105,6 +119,12 @@ export interface ConsumeOptions {
   digest?: 'sha256' | false;
   /** Largest fragment body accepted, bytes. Default 16 MiB. */
   maxChunkSize?: number;
+  /**
+   * Fail the stream with `ERR_PRODUCER_TIMEOUT` when nothing (no fragment, no keepalive)
+   * arrives for this many ms while the consumer is waiting for data (0 = wait forever).
+   * Keep it above the producers' `keepalive`. Default 30 000.
+   */
+  idleTimeout?: number;
   /** Stop waiting for the next stream (iterator ends) / abort the current one. */
   signal?: AbortSignal;
 }
@@ -114,6 +134,7 @@ export interface ResolvedConsumeOptions {
   window: number;
   digest: boolean;
   maxChunkSize: number;
+  idleTimeout: number;
   signal: AbortSignal | undefined;
 }
 
@@ -124,6 +145,7 @@ export function resolveConsumeOptions(input: unknown): ResolvedConsumeOptions {
     window: v.integer('window', o.window, 8, 1, 1024),
     digest: resolveDigest(o.digest),
     maxChunkSize: v.integer('maxChunkSize', o.maxChunkSize, 16 * MiB, KiB, 256 * MiB),
+    idleTimeout: v.integer('idleTimeout', o.idleTimeout, 30_000, 0, DAY),
     signal: v.signal('signal', o.signal),
   };
 }

@@ -16,7 +16,14 @@ import {
   destination, resolveConsumeOptions, resolveWritableOptions, type ConsumeOptions, type WritableOptions,
 } from './stream-options.js';
 
-/** Options of {@link connect}: the session options plus stream-level settings. */
+/**
+ * Options of {@link connect}: the session options plus stream-level settings.
+ *
+ * @example
+ * ```ts
+ * const session = await connect('tcp://127.0.0.1:61613', { login: 'guest', passcode: 'guest', heartbeat: { outgoing: 5000, incoming: 5000 } });
+ * ```
+ */
 export interface ConnectOptions extends SessionOptions {
   /**
    * Where a stream's fragments go, given the announcement destination and the stream id.
@@ -27,7 +34,14 @@ export interface ConnectOptions extends SessionOptions {
   onSkip?: (skipped: SkippedAnnouncement) => void;
 }
 
-/** A byte source `send()` accepts. */
+/**
+ * A byte source `send()` accepts.
+ *
+ * @example
+ * ```ts
+ * await session.send('/queue/files', new Blob(['hello']), { name: 'hello.txt' });
+ * ```
+ */
 export type StreamSource = ReadableStream<Uint8Array> | Blob | Uint8Array | ArrayBuffer | AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 
 /**

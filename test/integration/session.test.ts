@@ -92,6 +92,25 @@ describe.each(endpoints)('STOMP session over $name', (ep) => {
     await next.sub.unsubscribe();
   });
 
+  it('delivers transacted SENDs only on COMMIT, and never after ABORT', async () => {
+    const q = uniqueQueue('tx');
+    const box = inbox(s, q);
+    const tx = await s.begin();
+    await s.send(q, new Uint8Array([1]), { persistent: 'true' }, { transaction: tx.id, receipt: false });
+    await s.send(q, new Uint8Array([2]), { persistent: 'true' }, { transaction: tx.id, receipt: false });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(box.got).toHaveLength(0);
+    await tx.commit();
+    await box.waitFor(2);
+    const aborted = await s.begin();
+    await s.send(q, new Uint8Array([3]), { persistent: 'true' }, { transaction: aborted.id, receipt: false });
+    await aborted.abort();
+    await s.send(q, new Uint8Array([4]), { persistent: 'true' });
+    const got = await box.waitFor(3);
+    expect(got.map((m) => m.body[0])).toEqual([1, 2, 4]);
+    await box.sub.unsubscribe();
+  });
+
   it('rejects bad credentials with a BrokerError (ERROR frame)', async () => {
     const err = await openStompSession(ep.url, { ...ep.options, passcode: 'wrong' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BrokerError);

@@ -183,3 +183,34 @@ describe.each(endpoints)('streams over $name', (ep) => {
     await it.return?.();
   });
 });
+
+describe.each(endpoints.filter((e) => e.transport === 'tcp'))('slow and dead producers over $name', (ep) => {
+  it('keepalives keep a stalled live stream open; a dead producer fails the consumer within idleTimeout + 1 s', async () => {
+    const q = uniqueQueue('idle');
+    const producer = await connect(ep.url, ep.options);
+    const consumer = await connect(ep.url, ep.options);
+    try {
+      const receiving = consumer.receive(q, { idleTimeout: 1500 });
+      const w = producer.writable(q, { chunkSize: 1024, keepalive: 400 });
+      const writer = w.getWriter();
+      await writer.write(randomBytes(2048, 1));
+      const incoming = await receiving;
+      const reader = incoming.readable.getReader();
+      expect((await reader.read()).value?.byteLength).toBe(1024);
+      expect((await reader.read()).value?.byteLength).toBe(1024);
+      // The source stalls for twice the idle timeout: keepalives must carry the stream.
+      const pending = reader.read();
+      await new Promise((r) => setTimeout(r, 3000));
+      await writer.write(randomBytes(1024, 2));
+      expect((await pending).value?.byteLength).toBe(1024);
+      // Now the producer dies without a word.
+      producer.stomp.destroy();
+      const t0 = Date.now();
+      const err = await reader.read().then(() => undefined, (e: unknown) => e);
+      expect(err).toMatchObject({ code: 'ERR_PRODUCER_TIMEOUT' });
+      expect(Date.now() - t0).toBeLessThanOrEqual(1500 + 1000);
+    } finally {
+      await consumer.close();
+    }
+  });
+});
