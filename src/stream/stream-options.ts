@@ -82,10 +82,10 @@ export interface ResolvedWritableOptions {
 export function resolveWritableOptions(input: unknown): ResolvedWritableOptions {
   const o = v.optionalObject('options', input) as WritableOptions;
   return {
-    name: v.string('name', o.name, '') as string,
-    contentType: v.string('contentType', o.contentType),
+    name: maxLength('name', v.string('name', o.name, '') as string, 4096),
+    contentType: maxLength('contentType', v.string('contentType', o.contentType), 256),
     size: o.size === undefined ? undefined : v.integer('size', o.size, 0, 0, Number.MAX_SAFE_INTEGER),
-    metadata: v.stringMap('metadata', o.metadata),
+    metadata: boundedMetadata(v.stringMap('metadata', o.metadata)),
     chunkSize: v.integer('chunkSize', o.chunkSize, DEFAULT_CHUNK_SIZE, KiB, 16 * MiB),
     delivery: v.oneOf<DeliveryMode>('delivery', o.delivery, ['live', 'complete'], 'live'),
     hash: v.oneOf<FragmentHashAlgorithm>('hash', o.hash, ['xxh64', 'xxh3', 'sha256'], 'xxh64'),
@@ -96,6 +96,18 @@ export function resolveWritableOptions(input: unknown): ResolvedWritableOptions 
     keepalive: v.integer('keepalive', o.keepalive, 5000, 0, DAY),
     signal: v.signal('signal', o.signal),
   };
+}
+
+/** The announcement (protocol limit 256 KiB) must fit: name ≤ 4096 chars, type ≤ 256, metadata ≤ 64 KiB. */
+function maxLength<T extends string | undefined>(field: string, value: T, max: number): T {
+  if (value !== undefined && value.length > max) throw new InvalidOptionError(field, `at most ${max} characters, got ${value.length}`);
+  return value;
+}
+
+function boundedMetadata(m: Record<string, string>): Record<string, string> {
+  const size = new TextEncoder().encode(JSON.stringify(m)).byteLength;
+  if (size > 64 * KiB) throw new InvalidOptionError('metadata', `at most 64 KiB as JSON, got ${size} bytes`);
+  return m;
 }
 
 function resolveDigest(value: unknown): boolean {

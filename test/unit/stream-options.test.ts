@@ -23,6 +23,9 @@ describe('option validation names the field', () => {
     [{ encoding: 'utf16' }, 'encoding'],
     [{ signal: {} }, 'signal'],
     [{ name: 5 }, 'name'],
+    [{ name: 'x'.repeat(4097) }, 'name'],
+    [{ contentType: 'x'.repeat(257) }, 'contentType'],
+    [{ metadata: { big: 'x'.repeat(70_000) } }, 'metadata'],
   ])('writable %j -> %s', (opts, name) => {
     expect(field(() => resolveWritableOptions(opts))).toBe(name);
   });
