@@ -15,7 +15,7 @@ import { connect } from '../src/index.js';
 const MiB = 1024 * 1024;
 const ENDPOINTS: Record<string, { url: string; protocols?: string[] }> = {
   'activemq/tcp': { url: 'tcp://127.0.0.1:61613' },
-  'activemq/ws': { url: 'ws://127.0.0.1:61614', protocols: ['binary'] },
+  'activemq/ws': { url: 'ws://127.0.0.1:61614' },
   'rabbitmq/tcp': { url: 'tcp://127.0.0.1:61623' },
   'rabbitmq/ws': { url: 'ws://127.0.0.1:15674/ws' },
 };

@@ -38,7 +38,7 @@ export interface SessionOptions {
   broker?: BrokerName;
   /** Use this transport instead of the one chosen from the URL scheme. */
   transport?: TransportConnector;
-  /** WebSocket subprotocols to offer. Default `['v12.stomp', 'binary']`. */
+  /** WebSocket subprotocols to offer. Default `['binary', 'v12.stomp']`. */
   protocols?: string[];
   /** Treat the endpoint as text-only (send text WebSocket frames). Default `false`. */
   textOnly?: boolean;

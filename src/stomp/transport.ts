@@ -56,7 +56,7 @@ export interface Transport {
 export interface TransportOptions {
   /** Abort the connection attempt. */
   signal?: AbortSignal;
-  /** WebSocket subprotocols to offer (default `['v12.stomp', 'binary']`). */
+  /** WebSocket subprotocols to offer (default `['binary', 'v12.stomp']`). */
   protocols?: string[];
   /** Treat the endpoint as text-only (WebSocket text frames). */
   textOnly?: boolean;

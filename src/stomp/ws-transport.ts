@@ -9,7 +9,9 @@
 import { ConnectionError, ErrorCode } from '../errors.js';
 import type { Transport, TransportConnector, TransportHandlers, TransportOptions } from './transport.js';
 
-const DEFAULT_PROTOCOLS = ['v12.stomp', 'binary'];
+// 'binary' first: Debian's websockify splits the header on "," without trimming and only finds
+// its protocol in first place; STOMP brokers pick 'v12.stomp' wherever it stands in the list.
+const DEFAULT_PROTOCOLS = ['binary', 'v12.stomp'];
 
 /** Minimal shape shared by the DOM WebSocket and `ws`. @internal */
 interface WebSocketLike {

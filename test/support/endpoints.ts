@@ -18,8 +18,8 @@ const credentials = { login: 'guest', passcode: 'guest' };
 /** ActiveMQ over TCP and over websockify; RabbitMQ over TCP and Web-STOMP (binary frames). */
 export const endpoints: Endpoint[] = [
   { name: 'activemq/tcp', broker: 'activemq', transport: 'tcp', url: 'tcp://127.0.0.1:61613', options: { ...credentials } },
-  // websockify splits Sec-WebSocket-Protocol on "," without trimming, so it must be offered alone.
-  { name: 'activemq/ws', broker: 'activemq', transport: 'ws', url: 'ws://127.0.0.1:61614', options: { ...credentials, protocols: ['binary'] } },
+  // websockify in front of ActiveMQ's STOMP port; the default subprotocol offer ('binary' first) suits it.
+  { name: 'activemq/ws', broker: 'activemq', transport: 'ws', url: 'ws://127.0.0.1:61614', options: { ...credentials } },
   { name: 'rabbitmq/tcp', broker: 'rabbitmq', transport: 'tcp', url: 'tcp://127.0.0.1:61623', options: { ...credentials } },
   { name: 'rabbitmq/ws', broker: 'rabbitmq', transport: 'ws', url: 'ws://127.0.0.1:15674/ws', options: { ...credentials } },
 ];
