@@ -1,6 +1,12 @@
 /**
  * Flow control of outgoing frames.
  *
+ * Order: frames are transmitted strictly in the order they were submitted. A frame that
+ * cannot go out at once waits in the outbox, and the outbox is flushed head first whenever
+ * room appears; a new frame never overtakes a waiting one (an earlier design woke waiters
+ * and let them send from their continuation, and a fresh send could slip in between —
+ * ActiveMQ then saw fragment 730 before 728).
+ *
  * Design: a sender may go ahead when (a) fewer than `maxUnreceipted` receipts are awaited and
  * (b) the transport holds no more than `highWaterMark` unsent bytes. Otherwise it waits in a
  * FIFO queue, woken when a receipt arrives or the transport drains. This gives the producer
@@ -18,6 +24,12 @@ interface Waiter {
   reserve: boolean;
 }
 
+interface Queued {
+  needsReceipt: boolean;
+  run(): void;
+  reject(err: unknown): void;
+}
+
 interface Pending {
   resolve(): void;
   reject(err: unknown): void;
@@ -28,6 +40,7 @@ interface Pending {
 export class ReceiptWindow {
   #pending = new Map<string, Pending>();
   #waiters: Waiter[] = [];
+  #outbox: Queued[] = [];
   #max: number;
   #hwm: number;
   #buffered: () => number;
@@ -51,8 +64,39 @@ export class ReceiptWindow {
 
   /** True when a frame that wants a receipt may be sent now. */
   hasRoom(needsReceipt = true): boolean {
-    if (this.#waiters.length > 0) return false;
+    if (this.#waiters.length > 0 || this.#outbox.length > 0) return false;
     return this.#roomFor(needsReceipt);
+  }
+
+  /**
+   * Runs `transmit` (which writes one frame) in submission order, at once if there is room
+   * and nothing is queued, otherwise when room appears. Resolves with what `transmit`
+   * returned; rejects on failure or abort (then `transmit` never runs).
+   */
+  submit<T>(needsReceipt: boolean, transmit: () => T, signal?: AbortSignal): Promise<T> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    if (signal?.aborted) return Promise.reject(abortError(signal, 'send'));
+    if (this.hasRoom(needsReceipt)) {
+      try {
+        return Promise.resolve(transmit());
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
+    return new Promise<T>((resolve, reject) => {
+      const entry: Queued = {
+        needsReceipt,
+        run: () => { try { resolve(transmit()); } catch (err) { reject(err); } },
+        reject,
+      };
+      this.#outbox.push(entry);
+      signal?.addEventListener('abort', () => this.#dropQueued(entry, abortError(signal, 'send')), { once: true });
+    });
+  }
+
+  /** Frames waiting in the outbox. */
+  get queued(): number {
+    return this.#outbox.length;
   }
 
   /**
@@ -99,8 +143,12 @@ export class ReceiptWindow {
     return true;
   }
 
-  /** Let waiters through while there is room (call on receipt and on transport drain). */
+  /** Flush the outbox, then let waiters through, while there is room (call on receipt and on transport drain). */
   wake(): void {
+    while (this.#outbox.length > 0 && this.#roomFor((this.#outbox[0] as Queued).needsReceipt)) {
+      (this.#outbox.shift() as Queued).run();
+    }
+    if (this.#outbox.length > 0) return;
     while (this.#waiters.length > 0 && this.#roomFor((this.#waiters[0] as Waiter).reserve)) {
       const w = this.#waiters.shift() as Waiter;
       if (w.reserve) this.#reserved++;
@@ -118,6 +166,15 @@ export class ReceiptWindow {
     }
     this.#pending.clear();
     for (const w of this.#waiters.splice(0)) w.reject(err);
+    for (const q of this.#outbox.splice(0)) q.reject(err);
+  }
+
+  #dropQueued(entry: Queued, err: Error): void {
+    const i = this.#outbox.indexOf(entry);
+    if (i < 0) return;
+    this.#outbox.splice(i, 1);
+    entry.reject(err);
+    this.wake();
   }
 
   #roomFor(needsReceipt: boolean): boolean {

@@ -125,17 +125,22 @@ class NativeSession implements StompSession {
 
   async send(destination: string, body: Uint8Array | string, headers?: SendHeaders, options?: SendOptions): Promise<void> {
     // Encode first, synchronously: the body is copied into the frame before send() returns,
-    // so callers may reuse their buffer at once. Then wait for room and write.
+    // so callers may reuse their buffer at once. Then transmit in submission order.
     this.#assertOpen();
     const wantReceipt = options?.receipt ?? true;
     const receiptId = wantReceipt ? this.#window.nextId() : undefined;
     const frame = encodeFrame('SEND', { ...headers, destination, transaction: options?.transaction, receipt: receiptId }, body);
-    if (!this.#window.hasRoom(wantReceipt)) await this.#window.wait(options?.signal, wantReceipt);
+    const receipt = await this.#window.submit(wantReceipt, () => this.#transmit(frame, receiptId), options?.signal);
+    await receipt;
+  }
+
+  /** Writes one SEND frame now, registering its receipt first. */
+  #transmit(frame: Uint8Array, receiptId: string | undefined): Promise<void> | undefined {
     this.#assertOpen();
     const receipt = receiptId ? this.#window.expect(this.#opts.receiptTimeout, receiptId) : undefined;
     this.#sendRaw(frame);
     this.#stats.framesSent++;
-    if (receipt) await receipt.done;
+    return receipt?.done;
   }
 
   ready(signal?: AbortSignal): Promise<void> {

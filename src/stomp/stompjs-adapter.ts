@@ -70,6 +70,7 @@ class StompJsSession implements StompSession {
   #ended = false;
   #subs = new Set<AdapterSubscription>();
   #forced: BrokerName | undefined;
+  #drainTimer: ReturnType<typeof setTimeout> | undefined;
   #stats = { framesSent: 0, messagesReceived: 0, heartbeatsReceived: 0 };
 
   constructor(client: Client, broker: BrokerName | undefined, max: number) {
@@ -111,14 +112,27 @@ class StompJsSession implements StompSession {
   async send(destination: string, body: Uint8Array | string, headers?: SendHeaders, options?: SendOptions): Promise<void> {
     const wantReceipt = options?.receipt ?? true;
     const bytes = typeof body === 'string' ? body : body.slice(); // the caller may reuse its buffer once we return
-    await this.#window.wait(options?.signal, wantReceipt);
-    this.#assertOpen();
-    const receipt = wantReceipt ? this.#window.expect(0) : undefined;
-    const h = toStompHeaders({ ...headers, transaction: options?.transaction, receipt: receipt?.id });
-    if (typeof bytes === 'string') this.#client.publish({ destination, headers: h, body: bytes });
-    else this.#client.publish({ destination, headers: h, binaryBody: bytes });
-    this.#stats.framesSent++;
-    if (receipt) await receipt.done;
+    const submitted = this.#window.submit(wantReceipt, () => {
+      this.#assertOpen();
+      const r = wantReceipt ? this.#window.expect(0) : undefined;
+      const h = toStompHeaders({ ...headers, transaction: options?.transaction, receipt: r?.id });
+      if (typeof bytes === 'string') this.#client.publish({ destination, headers: h, body: bytes });
+      else this.#client.publish({ destination, headers: h, binaryBody: bytes });
+      this.#stats.framesSent++;
+      return r?.done;
+    }, options?.signal);
+    this.#pollDrain();
+    await (await submitted);
+  }
+
+  /** stompjs has no drain event: while frames wait for the socket buffer, poll it. */
+  #pollDrain(): void {
+    if (this.#drainTimer !== undefined || this.#window.queued === 0 || this.#ended) return;
+    this.#drainTimer = setTimeout(() => {
+      this.#drainTimer = undefined;
+      this.#window.wake();
+      this.#pollDrain();
+    }, 5);
   }
 
   ready(signal?: AbortSignal): Promise<void> {

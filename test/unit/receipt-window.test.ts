@@ -61,3 +61,43 @@ describe('ReceiptWindow', () => {
     await expect(p).rejects.toMatchObject({ code: 'ERR_ABORTED', cause: 'stop' });
   });
 });
+
+describe('ReceiptWindow.submit ordering', () => {
+  it('transmits frames in submission order under any interleaving of receipts, drains and new sends', async () => {
+    const fc = (await import('fast-check')).default;
+    await fc.assert(fc.asyncProperty(
+      fc.array(fc.constantFrom('send', 'send-noreceipt', 'receipt', 'fill', 'drain', 'tick'), { minLength: 1, maxLength: 80 }),
+      async (ops) => {
+        let buffered = 0;
+        const w = new ReceiptWindow(3, 100, () => buffered);
+        const sent: number[] = [];
+        const ids: string[] = [];
+        let n = 0;
+        const all: Promise<unknown>[] = [];
+        for (const op of ops) {
+          if (op === 'send' || op === 'send-noreceipt') {
+            const k = n++;
+            const needs = op === 'send';
+            all.push(w.submit(needs, () => { sent.push(k); if (needs) ids.push(w.expect(0).id); }).catch(() => undefined));
+          } else if (op === 'receipt' && ids.length > 0) {
+            w.settle(ids.shift() as string);
+          } else if (op === 'fill') {
+            buffered = 500;
+          } else if (op === 'drain') {
+            buffered = 0;
+            w.wake();
+          } else {
+            await Promise.resolve();
+          }
+        }
+        buffered = 0;
+        while (ids.length > 0 || w.queued > 0) {
+          w.wake();
+          if (ids.length > 0) w.settle(ids.shift() as string);
+        }
+        await Promise.all(all);
+        expect(sent).toEqual(Array.from({ length: n }, (_, i) => i));
+      },
+    ), { numRuns: 300 });
+  });
+});
