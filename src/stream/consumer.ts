@@ -54,6 +54,7 @@ export class StreamConsumer implements AsyncIterableIterator<IncomingStream> {
   #open = 0;
 
   constructor(target: ConsumerTarget, options: ResolvedConsumeOptions) {
+    if (options.onRedelivery === 'restart') throw restartUnsupported(target.session.profile.name);
     this.#t = target;
     this.#o = options;
     this.#sub = target.session.subscribe(target.destination, (m) => this.#onAnnouncement(m), { ack: 'client-individual', prefetch: 1 });
@@ -122,6 +123,12 @@ export class StreamConsumer implements AsyncIterableIterator<IncomingStream> {
     const incoming = new IncomingStream(this.#t.session, msg, a, hasher, this.#o, digest);
     this.#track(incoming);
     await incoming.open(this.#o.window);
+    if (msg.redelivered && this.#o.onRedelivery === 'discard') {
+      await incoming.readable.cancel(new StompStreamsError(ErrorCode.Aborted, 'discarded: its previous consumer failed (onRedelivery: discard)'));
+      this.#o.onDiscard?.(incoming.info);
+      await incoming.finished;
+      return undefined;
+    }
     this.#current = incoming;
     return incoming;
   }
@@ -158,4 +165,12 @@ export class StreamConsumer implements AsyncIterableIterator<IncomingStream> {
     if (this.#t.session.profile.releasesOnUnsubscribe) return;
     for (const m of pending) await this.#t.session.nack(m).catch(() => undefined);
   }
+}
+
+/** `restart` needs fragments kept after acknowledgement; see docs/recovery.md. */
+function restartUnsupported(broker: string): StompStreamsError {
+  return new StompStreamsError(ErrorCode.Unsupported,
+    `onRedelivery: 'restart' is not supported on ${broker}: it needs fragments the broker retains after they are acknowledged. `
+    + 'ActiveMQ cannot (transacted acknowledgements hold the stream on its heap and stall at ~300 MiB); RabbitMQ stream queues could, '
+    + "but this version does not use them yet. Use 'resume' (continue where the failed consumer stopped) or 'discard'.");
 }

@@ -12,7 +12,7 @@
  * the announcement is acknowledged, so a bad stream is not redelivered forever.
  * @module
  */
-import { ConnectionError, ErrorCode, IntegrityError, StompStreamsError } from '../errors.js';
+import { ConnectionError, ErrorCode, IntegrityError, InvalidOptionError, StompStreamsError } from '../errors.js';
 import type { StompMessage, StompSession, Subscription } from '../stomp/session-types.js';
 import { fromBase64 } from './base64.js';
 import { CreditWindow, type CreditStats } from './credit-window.js';
@@ -125,7 +125,11 @@ export class IncomingStream {
   #a: Announcement;
   #sub!: Subscription;
   #verifier: StreamVerifier;
-  #window: CreditWindow<{ msg: StompMessage; bytes: Uint8Array }>;
+  #window: CreditWindow<{ msg: StompMessage; bytes: Uint8Array; end: number }>;
+  #manual: boolean;
+  /** Manual commit: finished fragments waiting for commit(offset). */
+  #held: { msg: StompMessage; end: number }[] = [];
+  #committed = 0;
   #digest: ContentDigest | undefined;
   #state: State = 'reading';
   #end: { f: EndFragment; msg: StompMessage } | undefined;
@@ -150,6 +154,7 @@ export class IncomingStream {
     this.#verifier = new StreamVerifier(hasher, Math.min(opts.maxChunkSize, a.chunkSize), a.size, announcement.redelivered);
     this.#window = new CreditWindow(opts.window);
     this.#idleTimeout = opts.idleTimeout;
+    this.#manual = opts.commit === 'manual';
     this.info = infoOf(a, announcement);
     this.result = new Promise((resolve, reject) => { this.#settleResult = { resolve, reject }; });
     this.result.catch(() => undefined);
@@ -203,7 +208,7 @@ export class IncomingStream {
     const v = this.#verifier.accept(f, body);
     if (this.#verifier.started) this.#first?.resolve();
     switch (v.kind) {
-      case 'data': this.#window.push({ msg, bytes: v.bytes }, v.bytes.byteLength); break;
+      case 'data': this.#window.push({ msg, bytes: v.bytes, end: this.#verifier.offset }, v.bytes.byteLength); break;
       case 'duplicate': this.#duplicates++; this.#ackNow(msg); break;
       case 'keepalive': this.#ackNow(msg); break;
       case 'end': this.#end = { f: v.end, msg }; this.#state = 'ended'; break;
@@ -237,7 +242,41 @@ export class IncomingStream {
   }
 
   #ackFinished(): void {
-    for (const f of this.#window.finished()) void this.#session.ack(f.msg).catch(() => undefined);
+    const done = this.#window.finished();
+    if (this.#manual && this.#state !== 'draining') {
+      this.#held.push(...done);
+      this.#ackCommitted();
+      return;
+    }
+    for (const f of done) void this.#session.ack(f.msg).catch(() => undefined);
+  }
+
+  /**
+   * Manual commit (`commit: 'manual'`): acknowledges every fragment the application has read
+   * whose last byte lies before `offset`, so a consumer that dies later resumes there. Offsets
+   * are stream offsets (`info.offset` + bytes read). The end of the stream commits everything.
+   *
+   * @example
+   * ```ts
+   * const s = await session.receive('/queue/files', { commit: 'manual' });
+   * // … after the sink durably stored bytes up to `stored`:
+   * s.commit(stored);
+   * ```
+   */
+  commit(offset: number): void {
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new InvalidOptionError('offset', `expected a non-negative integer, got ${offset}`);
+    this.#committed = Math.max(this.#committed, offset);
+    this.#ackCommitted();
+  }
+
+  #ackCommitted(): void {
+    while (this.#held.length > 0 && (this.#held[0] as { end: number }).end <= this.#committed) {
+      void this.#session.ack((this.#held.shift() as { msg: StompMessage }).msg).catch(() => undefined);
+    }
+  }
+
+  #ackAllHeld(): void {
+    for (const h of this.#held.splice(0)) void this.#session.ack(h.msg).catch(() => undefined);
   }
 
   #ackNow(msg: StompMessage): void {
@@ -282,6 +321,7 @@ export class IncomingStream {
       this.#controller.close();
       this.#settleResult.resolve(result);
     }
+    this.#ackAllHeld();
     this.#ackNow(end.msg);
     await this.#release();
   }
@@ -343,6 +383,7 @@ export class IncomingStream {
     // (RabbitMQ closes the channel on a second ACK of the same delivery).
     while (this.#window.next()) { /* moved to the handed-out set */ }
     this.#ackFinished();
+    this.#ackAllHeld();
     if (wasEnded && this.#end) {
       this.#ackNow(this.#end.msg);
       void this.#release();

@@ -137,6 +137,23 @@ export interface ConsumeOptions {
    * Keep it above the producers' `keepalive`. Default 30 000.
    */
   idleTimeout?: number;
+  /**
+   * What to do with a stream whose previous consumer died (its announcement is redelivered):
+   * `resume` (default) continues at the first fragment the dead consumer had not acknowledged
+   * (`info.offset`, `info.redelivered`); `discard` drains it unread and reports it through
+   * `onDiscard`; `restart` (from byte 0) needs fragments the broker retains and is refused
+   * with `ERR_UNSUPPORTED` (see docs/recovery.md).
+   */
+  onRedelivery?: 'resume' | 'discard' | 'restart';
+  /** Called with the info of each stream discarded by `onRedelivery: 'discard'`. */
+  onDiscard?: (info: import('./incoming-stream.js').StreamInfo) => void;
+  /**
+   * `auto` (default): a fragment is acknowledged once the application has read past it.
+   * `manual`: only when the application calls `incoming.commit(offset)` for an offset at or
+   * beyond its end — for sinks with their own commit points. Uncommitted fragments hold broker
+   * credit, so commit at least every `window` fragments or the stream stalls.
+   */
+  commit?: 'auto' | 'manual';
   /** Stop waiting for the next stream (iterator ends) / abort the current one. */
   signal?: AbortSignal;
 }
@@ -147,6 +164,9 @@ export interface ResolvedConsumeOptions {
   digest: boolean;
   maxChunkSize: number;
   idleTimeout: number;
+  onRedelivery: 'resume' | 'discard' | 'restart';
+  onDiscard: ((info: import('./incoming-stream.js').StreamInfo) => void) | undefined;
+  commit: 'auto' | 'manual';
   signal: AbortSignal | undefined;
 }
 
@@ -158,6 +178,9 @@ export function resolveConsumeOptions(input: unknown): ResolvedConsumeOptions {
     digest: resolveDigest(o.digest),
     maxChunkSize: v.integer('maxChunkSize', o.maxChunkSize, 16 * MiB, KiB, 256 * MiB),
     idleTimeout: v.integer('idleTimeout', o.idleTimeout, 30_000, 0, DAY),
+    onRedelivery: v.oneOf('onRedelivery', o.onRedelivery, ['resume', 'discard', 'restart'] as const, 'resume'),
+    onDiscard: v.fn('onDiscard', o.onDiscard),
+    commit: v.oneOf('commit', o.commit, ['auto', 'manual'] as const, 'auto'),
     signal: v.signal('signal', o.signal),
   };
 }

@@ -1,0 +1,103 @@
+/**
+ * Consumer death: the next consumer resumes where the dead one stopped (in-process; the
+ * kill -9 suite with real processes is separate).
+ */
+import { describe, expect, it } from 'vitest';
+import { connect, type IncomingStream, type StreamInfo, type StreamSession } from '../../src/index.js';
+import { collect, endpoints, firstDifference, randomBytes, uniqueQueue } from '../support/endpoints.js';
+
+describe.each(endpoints.filter((e) => e.transport === 'tcp'))('consumer death over $name', (ep) => {
+  it('resume: the next consumer continues at the first unacknowledged fragment and the whole-stream check passes', async () => {
+    const q = uniqueQueue('resume');
+    const data = randomBytes(40 * 16 * 1024, 11);
+    const producer = await connect(ep.url, ep.options);
+    const first = await connect(ep.url, ep.options);
+    const second = await connect(ep.url, ep.options);
+    try {
+      await producer.send(q, data, { chunkSize: 16 * 1024, delivery: 'complete', name: 'resumable' });
+      const dying: IncomingStream = await first.receive(q, { window: 4 });
+      const reader = dying.readable.getReader();
+      let got = 0;
+      for (let i = 0; i < 15; i++) got += (await reader.read()).value!.byteLength;
+      // Read one more so the 15 fragments read so far count as finished (acknowledged).
+      await reader.read();
+      await new Promise((r) => setTimeout(r, 300)); // let the ACKs reach the broker
+      first.stomp.destroy(); // the consumer dies: no DISCONNECT, no more ACKs
+      const next = await second.receive(q, { window: 4 });
+      expect(next.info.redelivered).toBe(true);
+      expect(next.info.offset).toBe(15 * 16 * 1024);
+      expect(next.info.offset).toBeLessThanOrEqual(got + 16 * 1024);
+      const rest = await collect(next.readable);
+      expect(firstDifference(rest, data.subarray(next.info.offset))).toBe(-1);
+      const result = await next.result;
+      expect(result).toMatchObject({ length: data.length, offset: next.info.offset, bytes: data.length - next.info.offset });
+    } finally {
+      await producer.close();
+      await second.close();
+    }
+  });
+
+  /** Sends `data` as one stream, lets a first consumer read `fragments` of it, then kills that consumer. */
+  async function dieAfter(q: string, data: Uint8Array, fragments: number, opts: { commitFragments?: number } = {}): Promise<void> {
+    const producer = await connect(ep.url, ep.options);
+    const first = await connect(ep.url, ep.options);
+    try {
+      await producer.send(q, data, { chunkSize: 16 * 1024, delivery: 'complete', name: 'victim' });
+      const manual = opts.commitFragments !== undefined;
+      const dying = await first.receive(q, { window: 4, commit: manual ? 'manual' : 'auto' });
+      const reader = dying.readable.getReader();
+      for (let i = 0; i <= fragments; i++) {
+        await reader.read();
+        // Manual: commit as the "sink" stores each fragment, up to commitFragments; then read on uncommitted.
+        if (manual && i < (opts.commitFragments as number)) dying.commit((i + 1) * 16 * 1024);
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      first.stomp.destroy();
+    } finally {
+      await producer.close();
+    }
+  }
+
+  it('discard: the next consumer drains the failed stream, reports it and moves on', async () => {
+    const q = uniqueQueue('discard');
+    await dieAfter(q, randomBytes(30 * 16 * 1024, 3), 5);
+    const helper = await connect(ep.url, ep.options);
+    await helper.send(q, randomBytes(5000, 4), { name: 'next', delivery: 'complete' });
+    await helper.close();
+    const discarded: StreamInfo[] = [];
+    const second: StreamSession = await connect(ep.url, ep.options);
+    try {
+      const next = await second.receive(q, { onRedelivery: 'discard', onDiscard: (info) => discarded.push(info) });
+      expect(next.info.name).toBe('next');
+      expect((await collect(next.readable)).length).toBe(5000);
+      expect(discarded.map((d) => [d.name, d.redelivered])).toEqual([['victim', true]]);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('manual commit: a consumer that dies resumes at its last commit, not at what it read', async () => {
+    const q = uniqueQueue('commit');
+    const data = randomBytes(30 * 16 * 1024, 5);
+    // Reads 11 fragments, commits the first 8: at most window − 1 = 3 may stay uncommitted.
+    await dieAfter(q, data, 10, { commitFragments: 8 });
+    const second = await connect(ep.url, ep.options);
+    try {
+      const next = await second.receive(q);
+      expect(next.info.offset).toBe(8 * 16 * 1024);
+      expect(firstDifference(await collect(next.readable), data.subarray(8 * 16 * 1024))).toBe(-1);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it("restart is refused up front with ERR_UNSUPPORTED naming the broker", async () => {
+    const s = await connect(ep.url, ep.options);
+    try {
+      expect(() => s.streams('/queue/x', { onRedelivery: 'restart' })).toThrow(expect.objectContaining({ code: 'ERR_UNSUPPORTED', message: expect.stringContaining(ep.broker) }));
+      await expect(s.receive('/queue/x', { onRedelivery: 'restart' })).rejects.toMatchObject({ code: 'ERR_UNSUPPORTED' });
+    } finally {
+      await s.close();
+    }
+  });
+});
