@@ -3,7 +3,7 @@
  * The `stomp-streams` command line.
  *
  *   stomp-streams send <file|-> --url <broker> --to <dest> [--name N] [--chunk-size B] [--delivery live|complete]
- *   stomp-streams receive --url <broker> --from <dest> --out <dir|-> [--count N]
+ *   stomp-streams receive --url <broker> --from <dest> --out <dir|-> [--count N] [--recovery resume|discard] [--idle-timeout ms]
  *
  * Credentials: --login/--passcode or STOMP_STREAMS_LOGIN / STOMP_STREAMS_PASSCODE; the URL may
  * also come from STOMP_STREAMS_URL. Exit codes: 0 success, 1 a stream failed (integrity,
@@ -11,17 +11,20 @@
  * @module
  */
 import { parseArgs } from 'node:util';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open as openFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
-import { connect, ConnectionError, InvalidOptionError, StompStreamsError, type StreamSession } from './index.js';
+import {
+  connect, ConnectionError, ErrorCode, InvalidOptionError, StompStreamsError, type IncomingStream, type StreamSession,
+} from './index.js';
 import { Progress, formatBytes } from './cli/progress.js';
 import { safeFileName } from './cli/safe-name.js';
 
 const USAGE = `usage:
   stomp-streams send <file|-> --url <broker> --to <destination> [--name <name>] [--chunk-size <bytes>] [--delivery live|complete]
-  stomp-streams receive --url <broker> --from <destination> --out <dir|-> [--count <n>]
+  stomp-streams receive --url <broker> --from <destination> --out <dir|-> [--count <n>] [--recovery resume|discard] [--idle-timeout <ms>]
 options: --login <user> --passcode <pass> (or STOMP_STREAMS_LOGIN / STOMP_STREAMS_PASSCODE), --url from STOMP_STREAMS_URL
 exit codes: 0 ok, 1 stream failed, 2 usage, 3 cannot connect`;
 
@@ -31,6 +34,7 @@ const OPTIONS = {
   url: { type: 'string' }, to: { type: 'string' }, from: { type: 'string' }, out: { type: 'string' },
   name: { type: 'string' }, 'chunk-size': { type: 'string' }, delivery: { type: 'string' }, count: { type: 'string' },
   login: { type: 'string' }, passcode: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+  recovery: { type: 'string' }, 'idle-timeout': { type: 'string' },
 } as const;
 
 type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
@@ -61,7 +65,7 @@ async function open(values: Values): Promise<StreamSession> {
   });
 }
 
-function intOption(values: Values, name: 'chunk-size' | 'count'): number | undefined {
+function intOption(values: Values, name: 'chunk-size' | 'count' | 'idle-timeout'): number | undefined {
   const raw = values[name];
   if (raw === undefined) return undefined;
   if (!/^[1-9][0-9]*$/.test(raw)) throw new UsageError(`--${name} must be a positive integer, got "${raw}"`);
@@ -104,7 +108,12 @@ async function receive(positionals: string[], values: Values): Promise<number> {
   let failures = 0;
   let n = 0;
   try {
-    const it = session.streams(values.from, { digest: 'sha256' });
+    const recovery = values.recovery ?? 'resume';
+    if (recovery !== 'resume' && recovery !== 'discard' && recovery !== 'restart') throw new UsageError('--recovery must be resume, restart or discard');
+    const it = session.streams(values.from, {
+      digest: 'sha256', commit: 'manual', onRedelivery: recovery, idleTimeout: intOption(values, 'idle-timeout'),
+      onDiscard: (info) => process.stderr.write(`discarded ${info.name} (${info.id}): its previous receiver failed\n`),
+    });
     for await (const incoming of it) {
       const ok = await receiveOne(incoming, values.out);
       if (!ok) failures++;
@@ -116,28 +125,88 @@ async function receive(positionals: string[], values: Values): Promise<number> {
   return failures > 0 ? 1 : 0;
 }
 
-async function receiveOne(incoming: import('./index.js').IncomingStream, out: string): Promise<boolean> {
-  const { info } = incoming;
-  const progress = new Progress(process.stderr, `receive ${info.name}`, info.size);
-  const counter = new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, c) { progress.update(incoming.stats().bytesDelivered); c.enqueue(chunk); },
-  });
-  const target = out === '-' ? undefined : await targetPath(out, info.name, info.id);
-  const partial = target ? `${target}.partial` : undefined;
-  const sink = partial ? createWriteStream(partial) : process.stdout;
+async function receiveOne(incoming: IncomingStream, out: string): Promise<boolean> {
+  const progress = new Progress(process.stderr, `receive ${incoming.info.name}`, incoming.info.size);
   try {
-    await incoming.readable.pipeThrough(counter).pipeTo(Writable.toWeb(sink) as WritableStream<Uint8Array>);
-    const r = await incoming.result;
-    if (partial && target) await rename(partial, target);
+    const line = out === '-' ? await receiveToStdout(incoming, progress) : await receiveToFile(incoming, out, progress);
     progress.done();
-    process.stderr.write(`received ${info.name} ${r.bytes} bytes (${formatBytes(r.bytes)})${target ? ` -> ${target}` : ''} in ${progress.elapsed.toFixed(2)} s, ${progress.rate.toFixed(1)} MiB/s, sha256 ${r.sha256 ?? 'n/a'} verified\n`);
+    process.stderr.write(`${line}\n`);
     return true;
   } catch (err) {
     progress.done();
-    if (partial) await rm(partial, { force: true });
-    process.stderr.write(`failed ${info.name} (${info.id}): ${describeError(err)}\n`);
+    process.stderr.write(`failed ${incoming.info.name} (${incoming.info.id}): ${describeError(err)}\n`);
     return false;
   }
+}
+
+async function receiveToStdout(incoming: IncomingStream, progress: Progress): Promise<string> {
+  const sink = Writable.toWeb(process.stdout) as WritableStream<Uint8Array>;
+  const counter = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, c) { progress.update(incoming.stats().bytesDelivered); c.enqueue(chunk); },
+  });
+  await incoming.readable.pipeThrough(counter).pipeTo(sink, { preventClose: true });
+  const r = await incoming.result;
+  return `received ${incoming.info.name} ${r.bytes} bytes in ${progress.elapsed.toFixed(2)} s, sha256 ${r.sha256 ?? 'n/a'} verified`;
+}
+
+/**
+ * Writes to `<out>/.<stream id>.partial`, committing each fragment only once its bytes are
+ * written, so a receiver killed at any point leaves a partial file that another receiver
+ * (any process, same directory) continues from `info.offset`. Renamed when verified.
+ */
+async function receiveToFile(incoming: IncomingStream, out: string, progress: Progress): Promise<string> {
+  const { info } = incoming;
+  const partial = join(out, `.${info.id}.partial`);
+  const fh = await openPartial(partial, info.offset, info.name).catch(async (err: unknown) => {
+    await incoming.readable.cancel(err); // nobody else can resume it: drain it so the next stream can come
+    throw err;
+  });
+  let pos = info.offset;
+  const sink = new WritableStream<Uint8Array>({
+    async write(chunk) {
+      await fh.write(chunk, 0, chunk.byteLength, pos);
+      pos += chunk.byteLength;
+      incoming.commit(pos);
+      progress.update(pos - info.offset);
+    },
+    close: () => fh.close(),
+    abort: () => fh.close(),
+  });
+  try {
+    await incoming.readable.pipeTo(sink);
+  } catch (err) {
+    if (!(err instanceof ConnectionError)) await rm(partial, { force: true }); // kept only for a resume
+    throw err;
+  }
+  const r = await incoming.result;
+  const sha256 = r.sha256 ?? (await fileSha256(partial));
+  if (r.producerSha256 && sha256 !== r.producerSha256) {
+    throw new StompStreamsError(ErrorCode.HashMismatch, `file SHA-256 ${sha256} differs from the producer's ${r.producerSha256}`);
+  }
+  const target = await targetPath(out, info.name, info.id);
+  await rename(partial, target);
+  const resumed = info.offset > 0 ? `, resumed at byte ${info.offset}` : '';
+  return `received ${info.name} ${r.length} bytes (${formatBytes(r.length)}) -> ${target} in ${progress.elapsed.toFixed(2)} s, ${progress.rate.toFixed(1)} MiB/s${resumed}, sha256 ${sha256} verified`;
+}
+
+async function openPartial(path: string, offset: number, name: string): Promise<FileHandle> {
+  if (offset === 0) return openFile(path, 'w');
+  const fh = await openFile(path, 'r+').catch(() => {
+    throw new StompStreamsError(ErrorCode.Gap, `cannot resume ${JSON.stringify(name)} at byte ${offset}: no partial file ${path} here (the failed receiver used another directory?)`);
+  });
+  const { size } = await fh.stat();
+  if (size < offset) {
+    await fh.close();
+    throw new StompStreamsError(ErrorCode.Gap, `cannot resume ${JSON.stringify(name)}: ${path} has ${size} bytes, the stream continues at ${offset}`);
+  }
+  await fh.truncate(offset);
+  return fh;
+}
+
+async function fileSha256(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }
 
 /** `<dir>/<safe name>`, made unique with the stream id if the name is taken. */
