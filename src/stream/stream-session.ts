@@ -3,7 +3,7 @@
  * (`writable`, `send`) and consuming (`streams`, `receive`) halves of the API.
  * @module
  */
-import { InvalidOptionError } from '../errors.js';
+import { ConnectionError, ErrorCode, InvalidOptionError } from '../errors.js';
 import { openStompSession } from '../stomp/session.js';
 import type { SessionOptions } from '../stomp/session-options.js';
 import type { StompSession } from '../stomp/session-types.js';
@@ -137,7 +137,7 @@ export class StreamSession {
     const it = this.streams(destination, options);
     const r = await it.next();
     void it.return?.();
-    if (r.done) throw new InvalidOptionError('signal', 'receive() was aborted before a stream arrived');
+    if (r.done) throw new ConnectionError(ErrorCode.SessionClosed, 'the session closed before a stream arrived');
     return r.value;
   }
 

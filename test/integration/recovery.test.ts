@@ -100,4 +100,22 @@ describe.each(endpoints.filter((e) => e.transport === 'tcp'))('consumer death ov
       await s.close();
     }
   });
+
+  it('complete delivery: a producer that dies mid-write is never seen by consumers', async () => {
+    const q = uniqueQueue('dead-complete');
+    const producer = await connect(ep.url, ep.options);
+    const w = producer.writable(q, { delivery: 'complete', chunkSize: 16 * 1024, name: 'half' });
+    const writer = w.getWriter();
+    await writer.write(randomBytes(10 * 16 * 1024, 8));
+    producer.stomp.destroy(); // dies before close(): no end marker, no announcement
+    await writer.close().catch(() => undefined);
+    await expect(w.receipt).rejects.toBeDefined();
+    const consumer = await connect(ep.url, ep.options);
+    try {
+      const err = await consumer.receive(q, { signal: AbortSignal.timeout(1500) }).then(() => undefined, (e: unknown) => e);
+      expect(err).toMatchObject({ code: 'ERR_ABORTED' });
+    } finally {
+      await consumer.close();
+    }
+  });
 });
