@@ -20,8 +20,6 @@ import { ErrorCode, StompStreamsError, abortError } from '../errors.js';
 interface Waiter {
   resolve(): void;
   reject(err: unknown): void;
-  /** Takes a receipt slot when woken (a sender that will call expect() next). */
-  reserve: boolean;
 }
 
 interface Queued {
@@ -46,8 +44,6 @@ export class ReceiptWindow {
   #buffered: () => number;
   #failure: Error | undefined;
   #next = 0;
-  /** Slots promised to woken senders that have not called expect() yet. */
-  #reserved = 0;
   /** Most receipts awaited at once. */
   maxSeen = 0;
 
@@ -100,16 +96,15 @@ export class ReceiptWindow {
   }
 
   /**
-   * Resolves when {@link hasRoom} (FIFO among waiters); rejects on failure or abort. A sender
-   * (`reserve`, the default when `needsReceipt`) gets a slot kept for it until it calls
-   * {@link expect}; `reserve: false` only observes (used by `ready()`).
+   * Resolves when a frame wanting a receipt would go out at once (for `ready()`); rejects on
+   * failure or abort. It only observes: frames themselves go through {@link submit}.
    */
-  wait(signal?: AbortSignal, needsReceipt = true, reserve = needsReceipt): Promise<void> {
+  wait(signal?: AbortSignal): Promise<void> {
     if (this.#failure) return Promise.reject(this.#failure);
     if (signal?.aborted) return Promise.reject(abortError(signal, 'send'));
-    if (this.hasRoom(needsReceipt)) return Promise.resolve();
+    if (this.hasRoom(true)) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, reserve: reserve && needsReceipt };
+      const waiter: Waiter = { resolve, reject };
       this.#waiters.push(waiter);
       signal?.addEventListener('abort', () => this.#dropWaiter(waiter, abortError(signal, 'send')), { once: true });
     });
@@ -123,7 +118,6 @@ export class ReceiptWindow {
   /** Registers a receipt to await; returns its id and the promise settled by {@link settle}. */
   expect(timeoutMs: number, id = this.nextId()): { id: string; done: Promise<void> } {
     if (this.#failure) return { id, done: Promise.reject(this.#failure) };
-    if (this.#reserved > 0) this.#reserved--;
     const done = new Promise<void>((resolve, reject) => {
       const timer = timeoutMs > 0 ? setTimeout(() => this.#timeout(id, timeoutMs), timeoutMs) : undefined;
       this.#pending.set(id, { resolve, reject, timer });
@@ -149,11 +143,7 @@ export class ReceiptWindow {
       (this.#outbox.shift() as Queued).run();
     }
     if (this.#outbox.length > 0) return;
-    while (this.#waiters.length > 0 && this.#roomFor((this.#waiters[0] as Waiter).reserve)) {
-      const w = this.#waiters.shift() as Waiter;
-      if (w.reserve) this.#reserved++;
-      w.resolve();
-    }
+    if (this.#roomFor(true)) for (const w of this.#waiters.splice(0)) w.resolve();
   }
 
   /** Reject every awaited receipt and waiter; later calls reject at once. */
@@ -178,7 +168,7 @@ export class ReceiptWindow {
   }
 
   #roomFor(needsReceipt: boolean): boolean {
-    if (needsReceipt && this.#pending.size + this.#reserved >= this.#max) return false;
+    if (needsReceipt && this.#pending.size >= this.#max) return false;
     return this.#buffered() <= this.#hwm;
   }
 

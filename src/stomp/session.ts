@@ -144,7 +144,7 @@ class NativeSession implements StompSession {
   }
 
   ready(signal?: AbortSignal): Promise<void> {
-    return this.#window.wait(signal, true, false);
+    return this.#window.wait(signal);
   }
 
   subscribe(destination: string, onMessage: (message: StompMessage) => void, options?: SubscribeOptions): Subscription {

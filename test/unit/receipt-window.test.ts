@@ -2,22 +2,34 @@ import { describe, expect, it } from 'vitest';
 import { ReceiptWindow } from '../../src/stomp/receipt-window.js';
 
 describe('ReceiptWindow', () => {
-  it('holds senders while the window is full and lets them through in order', async () => {
+  it('queues frames while the window is full and sends them in order as receipts arrive', async () => {
     const w = new ReceiptWindow(2, 100, () => 0);
-    const a = w.expect(0);
-    const b = w.expect(0);
-    expect(w.hasRoom()).toBe(false);
-    const order: string[] = [];
-    const p1 = w.wait().then(() => order.push('1'));
-    const p2 = w.wait().then(() => order.push('2'));
+    const sent: string[] = [];
+    const send = (name: string) => w.submit(true, () => { sent.push(name); return w.expect(0); });
+    const a = await send('a');
+    const b = await send('b');
+    const c = send('c');
+    const d = send('d');
+    expect(sent).toEqual(['a', 'b']);
+    expect(w.queued).toBe(2);
     w.settle(a.id);
-    await p1;
-    expect(order).toEqual(['1']);
-    w.expect(0); // the first waiter used its slot
+    expect(sent).toEqual(['a', 'b', 'c']);
     w.settle(b.id);
-    await p2;
-    expect(order).toEqual(['1', '2']);
+    expect(sent).toEqual(['a', 'b', 'c', 'd']);
+    await Promise.all([c, d]);
     expect(w.maxSeen).toBe(2);
+  });
+
+  it('ready-style waiters resolve once there is room', async () => {
+    const w = new ReceiptWindow(1, 100, () => 0);
+    const r = w.expect(0);
+    let ready = false;
+    const p = w.wait().then(() => { ready = true; });
+    await Promise.resolve();
+    expect(ready).toBe(false);
+    w.settle(r.id);
+    await p;
+    expect(ready).toBe(true);
   });
 
   it('waits for the transport to drain below the high-water mark', async () => {
@@ -34,14 +46,16 @@ describe('ReceiptWindow', () => {
     expect(through).toBe(true);
   });
 
-  it('rejects every receipt and waiter on failure, and later calls at once', async () => {
+  it('rejects every receipt, waiter and queued frame on failure, and later calls at once', async () => {
     const w = new ReceiptWindow(1, 100, () => 0);
     const r = w.expect(0);
     const waiter = w.wait();
+    const queued = w.submit(true, () => 'never');
     const boom = new Error('lost');
     w.fail(boom);
     await expect(r.done).rejects.toBe(boom);
     await expect(waiter).rejects.toBe(boom);
+    await expect(queued).rejects.toBe(boom);
     await expect(w.wait()).rejects.toBe(boom);
     await expect(w.expect(0).done).rejects.toBe(boom);
   });
@@ -52,13 +66,16 @@ describe('ReceiptWindow', () => {
     expect(w.unreceipted).toBe(0);
   });
 
-  it('rejects an aborted waiter with ERR_ABORTED carrying the reason', async () => {
+  it('rejects an aborted queued frame with ERR_ABORTED carrying the reason, and never sends it', async () => {
     const w = new ReceiptWindow(1, 100, () => 0);
-    w.expect(0);
+    const first = w.expect(0);
     const ac = new AbortController();
-    const p = w.wait(ac.signal);
+    let ran = false;
+    const p = w.submit(true, () => { ran = true; }, ac.signal);
     ac.abort('stop');
     await expect(p).rejects.toMatchObject({ code: 'ERR_ABORTED', cause: 'stop' });
+    w.settle(first.id);
+    expect(ran).toBe(false);
   });
 });
 
