@@ -137,10 +137,11 @@ class NativeSession implements StompSession {
   /** Writes one SEND frame now, registering its receipt first. */
   #transmit(frame: Uint8Array, receiptId: string | undefined): Promise<void> | undefined {
     this.#assertOpen();
-    const receipt = receiptId ? this.#window.expect(this.#opts.receiptTimeout, receiptId) : undefined;
+    // Write first: if the transport refuses the frame, no receipt is left waiting. The RECEIPT
+    // cannot arrive before we register it: socket data is delivered on a later turn.
     this.#sendRaw(frame);
     this.#stats.framesSent++;
-    return receipt?.done;
+    return receiptId ? this.#window.expect(this.#opts.receiptTimeout, receiptId).done : undefined;
   }
 
   ready(signal?: AbortSignal): Promise<void> {

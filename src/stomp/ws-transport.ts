@@ -6,7 +6,7 @@
  * is text-only.
  * @module
  */
-import { ConnectionError, ErrorCode } from '../errors.js';
+import { ConnectionError, ErrorCode, FrameError } from '../errors.js';
 import type { Transport, TransportConnector, TransportHandlers, TransportOptions } from './transport.js';
 
 // 'binary' first: Debian's websockify splits the header on "," without trimming and only finds
@@ -78,7 +78,7 @@ class WebSocketTransport implements Transport {
   #handlers: TransportHandlers;
   #closed = false;
   #drainTimer: ReturnType<typeof setTimeout> | undefined;
-  #decoder = new TextDecoder();
+  #decoder = new TextDecoder('utf-8', { fatal: true });
   #encoder = new TextEncoder();
 
   constructor(socket: WebSocketLike, handlers: TransportHandlers, textOnly: boolean) {
@@ -96,12 +96,21 @@ class WebSocketTransport implements Transport {
 
   send(bytes: Uint8Array): void {
     if (this.#closed) return;
-    this.#socket.send(this.textOnly ? this.#decoder.decode(bytes) : bytes);
+    this.#socket.send(this.textOnly ? this.#text(bytes) : bytes);
     if (this.#drainTimer === undefined) this.#drainTimer = setTimeout(() => this.#pollDrain(), DRAIN_POLL_MS);
   }
 
   close(): void {
     if (!this.#closed) this.#socket.close(1000, 'bye');
+  }
+
+  /** A text-only endpoint carries UTF-8 text: refuse bytes that are not, instead of mangling them. */
+  #text(bytes: Uint8Array): string {
+    try {
+      return this.#decoder.decode(bytes);
+    } catch (cause) {
+      throw new FrameError(ErrorCode.FrameMalformed, 'frame is not valid UTF-8 and the endpoint is text-only: send text-safe bodies (stream encoding "base64")', { cause });
+    }
   }
 
   destroy(): void {

@@ -111,6 +111,9 @@ export class StreamProducer {
     this.#o = options;
     this.id = target.id;
     this.#encoding = options.encoding === 'auto' ? (target.session.textOnly ? 'base64' : 'binary') : options.encoding;
+    if (this.#encoding === 'binary' && target.session.textOnly) {
+      throw new InvalidOptionError('encoding', 'the session is text-only: binary bodies would be mangled; use "base64" or "auto"');
+    }
     this.done = new Promise((resolve, reject) => { this.#resolveDone = resolve; this.#rejectDone = reject; });
     this.done.catch(() => undefined);
     this.writable = new WritableStream<Uint8Array>({
