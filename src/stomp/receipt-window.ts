@@ -86,7 +86,7 @@ export class ReceiptWindow {
         reject,
       };
       this.#outbox.push(entry);
-      signal?.addEventListener('abort', () => this.#dropQueued(entry, abortError(signal, 'send')), { once: true });
+      signal?.addEventListener('abort', () => this.#removeAndReject(this.#outbox, entry, abortError(signal, 'send')), { once: true });
     });
   }
 
@@ -106,7 +106,7 @@ export class ReceiptWindow {
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = { resolve, reject };
       this.#waiters.push(waiter);
-      signal?.addEventListener('abort', () => this.#dropWaiter(waiter, abortError(signal, 'send')), { once: true });
+      signal?.addEventListener('abort', () => this.#removeAndReject(this.#waiters, waiter, abortError(signal, 'send')), { once: true });
     });
   }
 
@@ -159,25 +159,18 @@ export class ReceiptWindow {
     for (const q of this.#outbox.splice(0)) q.reject(err);
   }
 
-  #dropQueued(entry: Queued, err: Error): void {
-    const i = this.#outbox.indexOf(entry);
+  /** An aborted waiter or queued frame leaves its queue; the ones behind it may now go. */
+  #removeAndReject<T extends { reject(err: unknown): void }>(queue: T[], item: T, err: Error): void {
+    const i = queue.indexOf(item);
     if (i < 0) return;
-    this.#outbox.splice(i, 1);
-    entry.reject(err);
+    queue.splice(i, 1);
+    item.reject(err);
     this.wake();
   }
 
   #roomFor(needsReceipt: boolean): boolean {
     if (needsReceipt && this.#pending.size >= this.#max) return false;
     return this.#buffered() <= this.#hwm;
-  }
-
-  #dropWaiter(waiter: Waiter, err: Error): void {
-    const i = this.#waiters.indexOf(waiter);
-    if (i < 0) return;
-    this.#waiters.splice(i, 1);
-    waiter.reject(err);
-    this.wake();
   }
 
   #timeout(id: string, ms: number): void {

@@ -13,6 +13,7 @@ import { connectorFor } from './connectors.js';
 import { emptyHeaders, type Frame, type FrameHeaders } from './frame.js';
 import { FrameDecoder, HEARTBEAT_EOL, encodeFrame } from './frame-codec.js';
 import { Heartbeat, negotiateHeartbeat } from './heartbeat.js';
+import { toStompMessage } from './message.js';
 import { ReceiptWindow } from './receipt-window.js';
 import { resolveSessionOptions, type ResolvedSessionOptions, type SessionOptions } from './session-options.js';
 import type {
@@ -337,16 +338,7 @@ class SubscriptionImpl implements Subscription {
 
   deliver(frame: Frame): void {
     if (this.#ended) return;
-    const h = frame.headers;
-    this.#onMessage({
-      headers: h,
-      body: frame.body,
-      destination: h['destination'] ?? this.destination,
-      messageId: h['message-id'] ?? '',
-      redelivered: h['redelivered'] === 'true',
-      ackId: h['ack'] ?? h['message-id'] ?? '',
-      subscription: this,
-    });
+    this.#onMessage(toStompMessage(frame.headers, frame.body, this));
   }
 
   unsubscribe(): Promise<void> {

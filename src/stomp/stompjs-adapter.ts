@@ -11,6 +11,7 @@ import { BrokerError, ConnectionError, ErrorCode } from '../errors.js';
 import * as v from '../validate.js';
 import { profileFor, type BrokerName, type BrokerProfile } from './broker-profile.js';
 import { emptyHeaders, type FrameHeaders } from './frame.js';
+import { toStompMessage } from './message.js';
 import { ReceiptWindow } from './receipt-window.js';
 import type {
   AckOptions, SendHeaders, SendOptions, SessionStats, StompMessage, StompSession, SubscribeOptions, Subscription, Transaction,
@@ -226,16 +227,7 @@ class AdapterSubscription implements Subscription {
 
   deliver(m: IMessage, onMessage: (message: StompMessage) => void): void {
     if (this.#ended) return;
-    const h = copyHeaders(m.headers);
-    onMessage({
-      headers: h,
-      body: m.binaryBody,
-      destination: h['destination'] ?? this.destination,
-      messageId: h['message-id'] ?? '',
-      redelivered: h['redelivered'] === 'true',
-      ackId: h['ack'] ?? h['message-id'] ?? '',
-      subscription: this,
-    });
+    onMessage(toStompMessage(copyHeaders(m.headers), m.binaryBody, this));
   }
 
   async unsubscribe(): Promise<void> {

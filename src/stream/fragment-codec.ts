@@ -127,9 +127,6 @@ const H = {
   encoding: 'ss-encoding',
 } as const;
 
-/** Header names of the protocol. */
-export const HEADERS: Readonly<typeof H> = H;
-
 const ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
 const HEX_RE = /^[0-9a-f]+$/;
 
@@ -356,11 +353,6 @@ export function decodeAbortReason(body: Uint8Array): Error {
   } catch {
     return new Error('aborted by the producer');
   }
-}
-
-/** True for a valid stream id. */
-export function isStreamId(id: unknown): id is string {
-  return typeof id === 'string' && ID_RE.test(id);
 }
 
 /** A new random stream id (128 bits, hex). */

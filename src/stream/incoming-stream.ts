@@ -248,7 +248,7 @@ export class IncomingStream {
       this.#ackCommitted();
       return;
     }
-    for (const f of done) void this.#session.ack(f.msg).catch(() => undefined);
+    for (const f of done) this.#ack(f.msg);
   }
 
   /**
@@ -271,16 +271,21 @@ export class IncomingStream {
 
   #ackCommitted(): void {
     while (this.#held.length > 0 && (this.#held[0] as { end: number }).end <= this.#committed) {
-      void this.#session.ack((this.#held.shift() as { msg: StompMessage }).msg).catch(() => undefined);
+      this.#ack((this.#held.shift() as { msg: StompMessage }).msg);
     }
   }
 
   #ackAllHeld(): void {
-    for (const h of this.#held.splice(0)) void this.#session.ack(h.msg).catch(() => undefined);
+    for (const h of this.#held.splice(0)) this.#ack(h.msg);
   }
 
   #ackNow(msg: StompMessage): void {
     this.#window.countAck();
+    this.#ack(msg);
+  }
+
+  /** ACK without waiting; a failed ACK means the session died, which fails the stream anyway. */
+  #ack(msg: StompMessage): void {
     void this.#session.ack(msg).catch(() => undefined);
   }
 

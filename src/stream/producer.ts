@@ -88,6 +88,8 @@ export class StreamProducer {
   #t: ProducerTarget;
   #o: ResolvedWritableOptions;
   #encoding: BodyEncoding;
+  /** Broker headers that are the same on every fragment (persistence, queue arguments). */
+  #fixedHeaders: SendHeaders;
   #hasher!: FragmentHasher;
   #digest: ContentDigest | undefined;
   #buffer: Uint8Array | undefined;
@@ -114,6 +116,8 @@ export class StreamProducer {
     if (this.#encoding === 'binary' && target.session.textOnly) {
       throw new InvalidOptionError('encoding', 'the session is text-only: binary bodies would be mangled; use "base64" or "auto"');
     }
+    const profile = target.session.profile;
+    this.#fixedHeaders = { ...profile.persistentHeaders, ...profile.fragmentQueueHeaders(options.ttl) };
     this.done = new Promise((resolve, reject) => { this.#resolveDone = resolve; this.#rejectDone = reject; });
     this.done.catch(() => undefined);
     this.writable = new WritableStream<Uint8Array>({
@@ -209,9 +213,9 @@ export class StreamProducer {
     await this.#windowRoom();
   }
 
+  /** Broker headers of a fragment: the fixed ones plus an expiry (absolute on ActiveMQ, so per message). */
   #brokerHeaders(): SendHeaders {
-    const p = this.#t.session.profile;
-    return { ...p.persistentHeaders, ...p.expiryHeaders(this.#o.ttl, Date.now()), ...p.fragmentQueueHeaders(this.#o.ttl) };
+    return { ...this.#fixedHeaders, ...this.#t.session.profile.expiryHeaders(this.#o.ttl, Date.now()) };
   }
 
   #track(receipt: Promise<void>, bytes: number): void {
