@@ -5,7 +5,7 @@ export default defineConfig({
     // The JSON report feeds the one-line summary .ci/run prints.
     reporters: ['default', ['json', { outputFile: 'test-output/vitest.json' }]],
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 20_000 } },
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 20_000, sequence: { groupOrder: 0 } } },
       {
         test: {
           name: 'integration',
@@ -15,12 +15,16 @@ export default defineConfig({
           // Integration files share the real brokers; run them one file at a time so
           // destinations and broker memory stay predictable on a 2-core machine.
           fileParallelism: false,
+          sequence: { groupOrder: 0 },
         },
       },
       {
         test: {
           name: 'reliability',
           include: ['test/reliability/**/*.test.ts'],
+          // After the unit and integration projects, never beside them: the broker-restart
+          // test stops and starts the shared brokers.
+          sequence: { groupOrder: 1 },
           testTimeout: 1_800_000,
           hookTimeout: 60_000,
           fileParallelism: false,

@@ -5,6 +5,10 @@
 #   scripts/brokers.sh up      install what is missing, start everything, wait for STOMP CONNECTED
 #   scripts/brokers.sh down    stop everything this script started
 #   scripts/brokers.sh status  say which endpoints answer
+#   scripts/brokers.sh restart activemq|rabbitmq
+#                              stop one broker the way a service manager would (SIGTERM,
+#                              persistent data kept) and start it again; used by the
+#                              broker-restart reliability test
 #
 #   ActiveMQ 5.17   STOMP/TCP tcp://127.0.0.1:61613   websockify ws://127.0.0.1:61614 (binary)
 #   RabbitMQ 3.10   STOMP/TCP tcp://127.0.0.1:61623   Web-STOMP  ws://127.0.0.1:15674/ws (binary)
@@ -185,10 +189,23 @@ status() {
   return $rc
 }
 
+# restart NAME: graceful stop, start again, wait until its endpoints answer.
+restart() {
+  local t0=$SECONDS
+  case ${1:-} in
+    activemq) kill_pidfile "$run/activemq/pid"; activemq_up ;;
+    rabbitmq) rabbit_down "${RABBIT_MAIN[@]}"; rabbit_up "${RABBIT_MAIN[@]}"; rabbit_policy "${RABBIT_MAIN[@]}" ;;
+    *) echo "usage: $0 restart activemq|rabbitmq" >&2; exit 2 ;;
+  esac
+  wait_all
+  log "$1 restarted in $((SECONDS - t0)) s"
+}
+
 case ${1:-} in
   up) up ;;
+  restart) restart "${2:-}" ;;
   down) down ;;
   status) status ;;
   logs) tail_logs "${2:-activemq}" ;;
-  *) echo "usage: $0 up|down|status|logs [name]" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|status|restart <broker>|logs [name]" >&2; exit 2 ;;
 esac

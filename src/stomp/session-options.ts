@@ -4,6 +4,7 @@
  */
 import { InvalidOptionError } from '../errors.js';
 import * as v from '../validate.js';
+import { resolveReconnect, type ReconnectOptions, type ResolvedReconnect } from './backoff.js';
 import type { BrokerName } from './broker-profile.js';
 import type { TransportConnector } from './transport.js';
 
@@ -44,6 +45,13 @@ export interface SessionOptions {
   textOnly?: boolean;
   /** Extra CONNECT headers. */
   connectHeaders?: Record<string, string>;
+  /**
+   * Reconnect with backoff when the connection is lost (not after `disconnect()`/`destroy()`,
+   * an ERROR frame or a failed first connect). While reconnecting, sends wait; unreceipted
+   * sends are sent again on the new connection; subscriptions are renewed. `true` for the
+   * defaults, an object to tune them. Default: off for `openStompSession()`, on for `connect()`.
+   */
+  reconnect?: boolean | ReconnectOptions;
   /** Abort connecting. */
   signal?: AbortSignal;
 }
@@ -65,6 +73,7 @@ export interface ResolvedSessionOptions {
   protocols: string[] | undefined;
   textOnly: boolean;
   connectHeaders: Record<string, string>;
+  reconnect: ResolvedReconnect | undefined;
   signal: AbortSignal | undefined;
 }
 
@@ -72,7 +81,7 @@ const HOUR = 3_600_000;
 const GiB = 1024 ** 3;
 
 /** Validates {@link SessionOptions}; throws {@link InvalidOptionError} naming the field. @internal */
-export function resolveSessionOptions(input: unknown): ResolvedSessionOptions {
+export function resolveSessionOptions(input: unknown, reconnectByDefault = false): ResolvedSessionOptions {
   const o = v.optionalObject('options', input) as SessionOptions;
   const hb = resolveHeartbeat(o.heartbeat);
   return {
@@ -91,6 +100,7 @@ export function resolveSessionOptions(input: unknown): ResolvedSessionOptions {
     protocols: resolveProtocols(o.protocols),
     textOnly: v.boolean('textOnly', o.textOnly, false),
     connectHeaders: v.stringMap('connectHeaders', o.connectHeaders),
+    reconnect: resolveReconnect(o.reconnect, reconnectByDefault),
     signal: v.signal('signal', o.signal),
   };
 }

@@ -61,6 +61,17 @@ export interface SubscribeOptions {
   prefetchBytes?: number;
   /** Extra SUBSCRIBE headers (e.g. `activemq.exclusive`, `x-stream-offset`). */
   headers?: SendHeaders;
+  /**
+   * On a reconnecting session: subscribe again after a reconnect (`true`, default), or end the
+   * subscription with a `ConnectionError` (`false`) when the connection is lost.
+   */
+  resubscribe?: boolean;
+  /**
+   * Called after the subscription was renewed on a new connection. Messages delivered before
+   * it were handed back to the broker and will come again (marked redelivered, as a rule);
+   * acknowledging them now does nothing.
+   */
+  onResubscribe?: () => void;
 }
 
 /**
@@ -163,6 +174,8 @@ export interface SessionStats {
   bufferedAmount: number;
   /** Heart-beats received. */
   heartbeatsReceived: number;
+  /** Times the session reconnected (only sessions with `reconnect`). */
+  reconnects: number;
 }
 
 /**

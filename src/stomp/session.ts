@@ -14,6 +14,7 @@ import { emptyHeaders, type Frame, type FrameHeaders } from './frame.js';
 import { FrameDecoder, HEARTBEAT_EOL, encodeFrame } from './frame-codec.js';
 import { Heartbeat, negotiateHeartbeat } from './heartbeat.js';
 import { toStompMessage } from './message.js';
+import { ReconnectingSession } from './reconnecting-session.js';
 import { ReceiptWindow } from './receipt-window.js';
 import { resolveSessionOptions, type ResolvedSessionOptions, type SessionOptions } from './session-options.js';
 import type {
@@ -36,14 +37,28 @@ import type { Transport } from './transport.js';
  * ```
  */
 export async function openStompSession(url: string | URL, options?: SessionOptions): Promise<StompSession> {
-  const opts = resolveSessionOptions(options);
+  return openResolved(url, resolveSessionOptions(options));
+}
+
+/** Opens a session from validated options: a reconnecting one if `reconnect` is set. @internal */
+export async function openResolved(url: string | URL, opts: ResolvedSessionOptions): Promise<StompSession> {
   const { url: parsed, connector } = connectorFor(url);
+  const connectWith = opts.transport ?? connector;
+  if (!opts.reconnect) return openNative(parsed, connectWith, opts);
+  // Later attempts do not use the caller's signal: it was meant for the first connect.
+  const open = (first: boolean) => openNative(parsed, connectWith, first ? opts : { ...opts, signal: undefined });
+  return ReconnectingSession.start(open, opts.reconnect);
+}
+
+/** One connection, no reconnect. @internal */
+export async function openNative(url: URL, connector: NonNullable<ResolvedSessionOptions['transport']>, opts: ResolvedSessionOptions): Promise<NativeSession> {
   const session = new NativeSession(opts);
-  await session.open(parsed, opts.transport ?? connector);
+  await session.open(url, connector);
   return session;
 }
 
-class NativeSession implements StompSession {
+/** A session over one transport connection. @internal */
+export class NativeSession implements StompSession {
   profile: BrokerProfile = profileFor('generic');
   connected: FrameHeaders = emptyHeaders();
   readonly closed: Promise<Error | undefined>;
@@ -131,7 +146,17 @@ class NativeSession implements StompSession {
     const wantReceipt = options?.receipt ?? true;
     const receiptId = wantReceipt ? this.#window.nextId() : undefined;
     const frame = encodeFrame('SEND', { ...headers, destination, transaction: options?.transaction, receipt: receiptId }, body);
-    const receipt = await this.#window.submit(wantReceipt, () => this.#transmit(frame, receiptId), options?.signal);
+    await this.transmitEncoded(frame, receiptId, options?.signal);
+  }
+
+  /**
+   * Sends an already encoded SEND frame through the ordered outbox; `receiptId` must be the
+   * frame's `receipt` header. Used by the reconnecting session to send a frame again on a new
+   * connection without encoding (or copying) it twice. @internal
+   */
+  async transmitEncoded(frame: Uint8Array, receiptId: string | undefined, signal?: AbortSignal): Promise<void> {
+    this.#assertOpen();
+    const receipt = await this.#window.submit(receiptId !== undefined, () => this.#transmit(frame, receiptId), signal);
     await receipt;
   }
 
@@ -228,6 +253,7 @@ class NativeSession implements StompSession {
       unreceipted: this.#window.unreceipted,
       maxUnreceipted: this.#window.maxSeen,
       bufferedAmount: this.#transport?.bufferedAmount ?? 0,
+      reconnects: 0,
     };
   }
 

@@ -188,6 +188,7 @@ class StompJsSession implements StompSession {
       unreceipted: this.#window.unreceipted,
       maxUnreceipted: this.#window.maxSeen,
       bufferedAmount: bufferedOf(this.#client),
+      reconnects: 0,
     };
   }
 

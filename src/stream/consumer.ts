@@ -8,7 +8,7 @@
  * unacknowledged fragment). Many producers and any number of consumers share the destination.
  * @module
  */
-import { ErrorCode, IntegrityError, StompStreamsError, abortError } from '../errors.js';
+import { ConnectionError, ErrorCode, IntegrityError, StompStreamsError, abortError } from '../errors.js';
 import type { StompMessage, StompSession, Subscription } from '../stomp/session-types.js';
 import { decodeAnnouncement, type Announcement } from './fragment-codec.js';
 import { IncomingStream } from './incoming-stream.js';
@@ -49,6 +49,8 @@ export class StreamConsumer implements AsyncIterableIterator<IncomingStream> {
   #closedError: Error | undefined;
   #stopped = false;
   #hashers = new Map<string, Promise<FragmentHasher>>();
+  /** Streams whose reading a lost connection cut short (the broker hands them out again). */
+  #interrupted = new Set<string>();
   /** Most streams this consumer had open at once (tests assert it stays 1). */
   maxOpen = 0;
   #open = 0;
@@ -57,7 +59,13 @@ export class StreamConsumer implements AsyncIterableIterator<IncomingStream> {
     if (options.onRedelivery === 'restart') throw restartUnsupported(target.session.profile.name);
     this.#t = target;
     this.#o = options;
-    this.#sub = target.session.subscribe(target.destination, (m) => this.#onAnnouncement(m), { ack: 'client-individual', prefetch: 1 });
+    this.#sub = target.session.subscribe(target.destination, (m) => this.#onAnnouncement(m), {
+      ack: 'client-individual',
+      prefetch: 1,
+      // After a reconnect, announcements taken on the old connection are back on the broker
+      // and will be delivered again: forget the copies we hold.
+      onResubscribe: () => { this.#pending = []; },
+    });
     void this.#sub.closed.then((err) => this.#onClosed(err));
     options.signal?.addEventListener('abort', () => void this.return(), { once: true });
   }
@@ -120,10 +128,13 @@ export class StreamConsumer implements AsyncIterableIterator<IncomingStream> {
     }
     const hasher = await this.#hasher(a.hash);
     const digest = this.#o.digest ? await ContentDigest.create() : undefined;
-    const incoming = new IncomingStream(this.#t.session, msg, a, hasher, this.#o, digest);
+    // A broker restart may deliver an interrupted stream's announcement again without the
+    // redelivered flag (ActiveMQ does not persist it): we know better.
+    const redelivered = msg.redelivered || this.#interrupted.delete(a.id);
+    const incoming = new IncomingStream(this.#t.session, msg, a, hasher, this.#o, digest, redelivered);
     this.#track(incoming);
     await incoming.open(this.#o.window);
-    if (msg.redelivered && this.#o.onRedelivery === 'discard') {
+    if (redelivered && this.#o.onRedelivery === 'discard') {
       await incoming.readable.cancel(new StompStreamsError(ErrorCode.Aborted, 'discarded: its previous consumer failed (onRedelivery: discard)'));
       this.#o.onDiscard?.(incoming.info);
       await incoming.finished;
@@ -151,6 +162,14 @@ export class StreamConsumer implements AsyncIterableIterator<IncomingStream> {
     this.#open++;
     this.maxOpen = Math.max(this.maxOpen, this.#open);
     void incoming.finished.then(() => { this.#open--; });
+    incoming.result.catch((err: unknown) => {
+      if (err instanceof ConnectionError && err.code === ErrorCode.ConnectionLost) this.#remember(incoming.info.id);
+    });
+  }
+
+  #remember(id: string): void {
+    this.#interrupted.add(id);
+    if (this.#interrupted.size > 64) this.#interrupted.delete(this.#interrupted.values().next().value as string);
   }
 
   #hasher(name: Announcement['hash']): Promise<FragmentHasher> {

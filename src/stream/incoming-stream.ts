@@ -146,16 +146,19 @@ export class IncomingStream {
   #duplicates = 0;
 
   /** @internal */
-  constructor(session: StompSession, announcement: StompMessage, a: Announcement, hasher: FragmentHasher, opts: ResolvedConsumeOptions, digest: ContentDigest | undefined) {
+  constructor(
+    session: StompSession, announcement: StompMessage, a: Announcement, hasher: FragmentHasher, opts: ResolvedConsumeOptions,
+    digest: ContentDigest | undefined, redelivered = announcement.redelivered,
+  ) {
     this.#session = session;
     this.#announcement = announcement;
     this.#a = a;
     this.#digest = digest;
-    this.#verifier = new StreamVerifier(hasher, Math.min(opts.maxChunkSize, a.chunkSize), a.size, announcement.redelivered);
+    this.#verifier = new StreamVerifier(hasher, Math.min(opts.maxChunkSize, a.chunkSize), a.size, redelivered);
     this.#window = new CreditWindow(opts.window);
     this.#idleTimeout = opts.idleTimeout;
     this.#manual = opts.commit === 'manual';
-    this.info = infoOf(a, announcement);
+    this.info = infoOf(a, announcement, redelivered);
     this.result = new Promise((resolve, reject) => { this.#settleResult = { resolve, reject }; });
     this.result.catch(() => undefined);
     this.finished = new Promise((resolve) => { this.#settleFinished = resolve; });
@@ -177,6 +180,9 @@ export class IncomingStream {
       prefetch: window,
       prefetchBytes: this.#a.chunkSize,
       headers: { ...p.exclusiveHeaders, ...this.#a.queueHeaders },
+      // A lost connection fails this stream (it comes back through the resume path): the
+      // announcement lease went with the connection, so another consumer may own it now.
+      resubscribe: false,
     });
     void this.#sub.closed.then((err) => { if (err) this.#fail(err); });
     this.#armIdle();
@@ -418,10 +424,10 @@ export class IncomingStream {
   }
 }
 
-function infoOf(a: Announcement, msg: StompMessage): StreamInfo {
+function infoOf(a: Announcement, msg: StompMessage, redelivered: boolean): StreamInfo {
   return {
     id: a.id, name: a.name, size: a.size, contentType: a.contentType, metadata: a.metadata, created: a.created,
     delivery: a.delivery, chunkSize: a.chunkSize, destination: msg.destination, fragmentDestination: a.fragments,
-    offset: 0, redelivered: msg.redelivered,
+    offset: 0, redelivered,
   };
 }

@@ -4,8 +4,8 @@
  * @module
  */
 import { ConnectionError, ErrorCode, InvalidOptionError } from '../errors.js';
-import { openStompSession } from '../stomp/session.js';
-import type { SessionOptions } from '../stomp/session-options.js';
+import { openResolved } from '../stomp/session.js';
+import { resolveSessionOptions, type SessionOptions } from '../stomp/session-options.js';
 import type { StompSession } from '../stomp/session-types.js';
 import * as v from '../validate.js';
 import { StreamConsumer, type SkippedAnnouncement } from './consumer.js';
@@ -76,7 +76,8 @@ export interface StreamWritable extends WritableStream<Uint8Array> {
 export async function connect(url: string | URL, options?: ConnectOptions): Promise<StreamSession> {
   const o = v.optionalObject('options', options) as ConnectOptions;
   const { fragmentDestination, onSkip, ...sessionOptions } = o;
-  const session = await openStompSession(url, sessionOptions);
+  // Streams are long transfers: reconnecting is on unless the options say `reconnect: false`.
+  const session = await openResolved(url, resolveSessionOptions(sessionOptions, true));
   return new StreamSession(session, { fragmentDestination, onSkip });
 }
 

@@ -9,6 +9,16 @@ export interface FreezeProxy {
   port: number;
   /** Stop forwarding; sockets stay open. */
   freeze(): void;
+  /** Forward again (new connections too). */
+  thaw(): void;
+  /** Drop every open connection at once (as a broker crash or a network cut looks); keep listening. */
+  cut(): void;
+  /** Refuse new connections from now on (destroy them on accept) until `allow()`. */
+  refuse(): void;
+  /** Accept connections again. */
+  allow(): void;
+  /** Connections accepted so far. */
+  readonly accepted: number;
   /** Close the proxy and every socket. */
   close(): Promise<void>;
 }
@@ -16,7 +26,11 @@ export interface FreezeProxy {
 export async function startFreezeProxy(targetPort: number): Promise<FreezeProxy> {
   const sockets: Socket[] = [];
   let frozen = false;
+  let refusing = false;
+  let accepted = 0;
   const server: Server = createServer((client) => {
+    if (refusing) { client.destroy(); return; }
+    accepted++;
     const upstream = tcpConnect(targetPort, '127.0.0.1');
     sockets.push(client, upstream);
     const pipe = (from: Socket, to: Socket) => from.on('data', (d) => { if (!frozen) to.write(d); });
@@ -30,6 +44,11 @@ export async function startFreezeProxy(targetPort: number): Promise<FreezeProxy>
   return {
     port: (server.address() as { port: number }).port,
     freeze: () => { frozen = true; },
+    thaw: () => { frozen = false; },
+    cut: () => { for (const s of sockets.splice(0)) s.destroy(); },
+    refuse: () => { refusing = true; },
+    allow: () => { refusing = false; },
+    get accepted() { return accepted; },
     close: () => new Promise<void>((r) => { for (const s of sockets) s.destroy(); server.close(() => r()); }),
   };
 }
