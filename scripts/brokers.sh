@@ -5,6 +5,7 @@
 #   scripts/brokers.sh up      install what is missing, start everything, wait for STOMP CONNECTED
 #   scripts/brokers.sh down    stop everything this script started
 #   scripts/brokers.sh status  say which endpoints answer
+#   scripts/brokers.sh queues  list the main RabbitMQ node's queues with message counts
 #   scripts/brokers.sh restart activemq|rabbitmq
 #                              stop one broker the way a service manager would (SIGTERM,
 #                              persistent data kept) and start it again; used by the
@@ -201,8 +202,15 @@ restart() {
   log "$1 restarted in $((SECONDS - t0)) s"
 }
 
+# queues: name and message count of every queue on the main RabbitMQ node (tab-separated).
+queues() {
+  ( rabbit_env "${RABBIT_MAIN[@]}"
+    /usr/lib/rabbitmq/bin/rabbitmqctl -q -n "$RABBITMQ_NODENAME" list_queues --no-table-headers name messages </dev/null )
+}
+
 case ${1:-} in
   up) up ;;
+  queues) queues ;;
   restart) restart "${2:-}" ;;
   down) down ;;
   status) status ;;
