@@ -50,6 +50,8 @@ export const ErrorCode = {
   StreamAborted: 'ERR_STREAM_ABORTED',
   /** The producer went silent for longer than `idleTimeout`. */
   ProducerTimeout: 'ERR_PRODUCER_TIMEOUT',
+  /** A stream was handed over to new consumers more than `maxRedeliveries` times: given up as poison. */
+  RedeliveryLimit: 'ERR_REDELIVERY_LIMIT',
   /** The broker cannot do what was asked (e.g. restart recovery without retained fragments). */
   Unsupported: 'ERR_UNSUPPORTED',
 } as const;

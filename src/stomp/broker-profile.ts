@@ -63,8 +63,9 @@ export interface BrokerProfile {
   readonly exclusiveHeaders: Readonly<Record<string, string>>;
   /**
    * After UNSUBSCRIBE the broker hands unacknowledged messages to other consumers by itself
-   * (ActiveMQ). Where it does not (RabbitMQ keeps them on the connection), the client must
-   * NACK them — which requeues there.
+   * (ActiveMQ). Where it does not (RabbitMQ), they stay with the connection until it closes,
+   * and an ACK or NACK for the cancelled subscription is refused with an ERROR — so
+   * unsubscribe only with nothing unacknowledged outstanding, or accept the hold.
    */
   readonly releasesOnUnsubscribe: boolean;
 }

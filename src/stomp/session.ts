@@ -311,9 +311,9 @@ export class NativeSession implements StompSession {
     const sub = this.#subs.get(frame.headers['subscription'] ?? '');
     if (sub) return sub.deliver(frame);
     // A delivery that crossed our UNSUBSCRIBE. ActiveMQ hands it to another consumer by
-    // itself; RabbitMQ keeps it on this connection until it is NACKed (which requeues there).
-    const ack = frame.headers['ack'];
-    if (ack && !this.profile.releasesOnUnsubscribe) this.#writeFrame('NACK', { id: ack });
+    // itself. RabbitMQ keeps it with this connection until the connection closes, and refuses
+    // an ACK or NACK for a cancelled subscription with an ERROR ("Subscription not found")
+    // that would end the session: so leave it alone.
   }
 
   #onTransportClose(err: Error | undefined): void {

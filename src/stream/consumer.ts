@@ -11,6 +11,7 @@
 import { ConnectionError, ErrorCode, IntegrityError, StompStreamsError, abortError } from '../errors.js';
 import type { StompMessage, StompSession, Subscription } from '../stomp/session-types.js';
 import { decodeAnnouncement, type Announcement } from './fragment-codec.js';
+import { countHandOver } from './attempt-counter.js';
 import { IncomingStream } from './incoming-stream.js';
 import { ContentDigest, FragmentHasher } from './stream-hash.js';
 import type { ResolvedConsumeOptions } from './stream-options.js';
@@ -91,7 +92,7 @@ export class StreamConsumer implements AsyncIterableIterator<IncomingStream> {
     this.#waiter?.();
     if (this.#current) await this.#current.finished;
     await this.#sub.unsubscribe().catch(() => undefined);
-    await this.#releasePending();
+    this.#releasePending();
     return { value: undefined, done: true };
   }
 
@@ -131,9 +132,15 @@ export class StreamConsumer implements AsyncIterableIterator<IncomingStream> {
     // A broker restart may deliver an interrupted stream's announcement again without the
     // redelivered flag (ActiveMQ does not persist it): we know better.
     const redelivered = msg.redelivered || this.#interrupted.delete(a.id);
+    const handOvers = redelivered && this.#o.onRedelivery === 'resume' && this.#o.maxRedeliveries > 0
+      ? await countHandOver(this.#t.session, a.fragments, a.ttl, a.queueHeaders) : 0;
     const incoming = new IncomingStream(this.#t.session, msg, a, hasher, this.#o, digest, redelivered);
     this.#track(incoming);
     await incoming.open(this.#o.window);
+    if (handOvers > this.#o.maxRedeliveries) {
+      incoming.giveUp(new StompStreamsError(ErrorCode.RedeliveryLimit,
+        `stream ${a.id} was handed over ${handOvers} times (maxRedeliveries ${this.#o.maxRedeliveries}): given up as poison, the rest is drained`));
+    }
     if (redelivered && this.#o.onRedelivery === 'discard') {
       await incoming.readable.cancel(new StompStreamsError(ErrorCode.Aborted, 'discarded: its previous consumer failed (onRedelivery: discard)'));
       this.#o.onDiscard?.(incoming.info);
@@ -178,11 +185,14 @@ export class StreamConsumer implements AsyncIterableIterator<IncomingStream> {
     return h;
   }
 
-  /** Announcements delivered but not taken: hand them back to the broker. */
-  async #releasePending(): Promise<void> {
-    const pending = this.#pending.splice(0);
-    if (this.#t.session.profile.releasesOnUnsubscribe) return;
-    for (const m of pending) await this.#t.session.nack(m).catch(() => undefined);
+  /**
+   * Announcements delivered but not taken. ActiveMQ gives them to another consumer when we
+   * unsubscribe. RabbitMQ keeps them with this connection until it closes (it refuses a NACK
+   * after UNSUBSCRIBE, and a NACK before it would hand them straight back to us): so they are
+   * only forgotten here; see docs/brokers.md.
+   */
+  #releasePending(): void {
+    this.#pending.splice(0);
   }
 }
 

@@ -363,6 +363,11 @@ export class IncomingStream {
     }
   }
 
+  /** Fails the stream with `err` and drains the rest (a poison stream). @internal */
+  giveUp(err: StompStreamsError): void {
+    this.#fail(err);
+  }
+
   #fail(err: Error): void {
     if (this.#state === 'done' || this.#failure) return;
     this.#disarmIdle();

@@ -148,6 +148,13 @@ export interface ConsumeOptions {
   /** Called with the info of each stream discarded by `onRedelivery: 'discard'`. */
   onDiscard?: (info: import('./incoming-stream.js').StreamInfo) => void;
   /**
+   * With `resume`: how many times a stream may be handed over to a new consumer (each time
+   * its previous consumer died or lost its connection) before it is given up as poison: the
+   * next consumer's readable errors with `ERR_REDELIVERY_LIMIT` and the rest of the stream is
+   * drained. 0 = no limit. Default 10.
+   */
+  maxRedeliveries?: number;
+  /**
    * `auto` (default): a fragment is acknowledged once the application has read past it.
    * `manual`: only when the application calls `incoming.commit(offset)` for an offset at or
    * beyond its end — for sinks with their own commit points. Uncommitted fragments hold broker
@@ -166,6 +173,7 @@ export interface ResolvedConsumeOptions {
   idleTimeout: number;
   onRedelivery: 'resume' | 'discard' | 'restart';
   onDiscard: ((info: import('./incoming-stream.js').StreamInfo) => void) | undefined;
+  maxRedeliveries: number;
   commit: 'auto' | 'manual';
   signal: AbortSignal | undefined;
 }
@@ -180,6 +188,7 @@ export function resolveConsumeOptions(input: unknown): ResolvedConsumeOptions {
     idleTimeout: v.integer('idleTimeout', o.idleTimeout, 30_000, 0, DAY),
     onRedelivery: v.oneOf('onRedelivery', o.onRedelivery, ['resume', 'discard', 'restart'] as const, 'resume'),
     onDiscard: v.fn('onDiscard', o.onDiscard),
+    maxRedeliveries: v.integer('maxRedeliveries', o.maxRedeliveries, 10, 0, 1_000_000),
     commit: v.oneOf('commit', o.commit, ['auto', 'manual'] as const, 'auto'),
     signal: v.signal('signal', o.signal),
   };

@@ -91,6 +91,40 @@ describe.each(endpoints.filter((e) => e.transport === 'tcp'))('consumer death ov
     }
   });
 
+  it('poison: after maxRedeliveries hand-overs the stream fails with ERR_REDELIVERY_LIMIT, is drained, and the consumer moves on', async () => {
+    const q = uniqueQueue('poison');
+    const maxRedeliveries = 2;
+    await dieAfter(q, randomBytes(30 * 16 * 1024, 6), 2); // consumer 1 (first delivery) dies
+    const offsets: number[] = [];
+    for (let i = 0; i < maxRedeliveries; i++) { // consumers 2 and 3 take it over and die too
+      const c = await connect(ep.url, ep.options);
+      const s = await c.receive(q, { window: 4, maxRedeliveries });
+      offsets.push(s.info.offset);
+      const reader = s.readable.getReader();
+      for (let k = 0; k < 3; k++) await reader.read();
+      await new Promise((r) => setTimeout(r, 300));
+      c.stomp.destroy();
+    }
+    const helper = await connect(ep.url, ep.options);
+    await helper.send(q, randomBytes(5000, 7), { name: 'after-poison', delivery: 'complete' });
+    await helper.close();
+    const last = await connect(ep.url, ep.options);
+    try {
+      const it = last.streams(q, { window: 4, maxRedeliveries });
+      const poisoned = (await it.next()).value as IncomingStream;
+      expect(poisoned.info).toMatchObject({ name: 'victim', redelivered: true });
+      const err = await collect(poisoned.readable).then(() => undefined, (e: unknown) => e);
+      expect(err).toMatchObject({ code: 'ERR_REDELIVERY_LIMIT' });
+      const next = (await it.next()).value as IncomingStream;
+      expect(next.info.name).toBe('after-poison');
+      expect((await collect(next.readable)).length).toBe(5000);
+      await it.return?.();
+      expect(offsets[1]).toBeGreaterThan(offsets[0] as number); // each hand-over did resume further on
+    } finally {
+      await last.close();
+    }
+  });
+
   it("restart is refused up front with ERR_UNSUPPORTED naming the broker", async () => {
     const s = await connect(ep.url, ep.options);
     try {
