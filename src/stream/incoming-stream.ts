@@ -333,8 +333,12 @@ export class IncomingStream {
       this.#settleResult.resolve(result);
     }
     this.#ackAllHeld();
+    // The announcement first, then the end marker: a consumer dying between the two leaves
+    // only an end marker that expires with the stream, whereas the other order would hand the
+    // next consumer an announcement whose fragments are gone (it would wait idleTimeout).
+    const announcementAcked = await this.#session.ack(this.#announcement, { receipt: true }).then(() => true, () => false);
     this.#ackNow(end.msg);
-    await this.#release();
+    await this.#release(announcementAcked);
   }
 
   #resultOf(end: EndFragment): StreamResult {
@@ -350,12 +354,12 @@ export class IncomingStream {
     };
   }
 
-  /** Ends the fragment subscription and acknowledges the announcement. */
-  async #release(): Promise<void> {
+  /** Ends the fragment subscription and acknowledges the announcement (unless done already). */
+  async #release(announcementAcked = false): Promise<void> {
     clearTimeout(this.#drainTimer);
     try {
       await this.#sub.unsubscribe();
-      await this.#session.ack(this.#announcement, { receipt: true });
+      if (!announcementAcked) await this.#session.ack(this.#announcement, { receipt: true });
     } catch {
       // The session failed: the broker redelivers the announcement to another consumer.
     } finally {
