@@ -14,6 +14,7 @@
 #   ActiveMQ 5.17   STOMP/TCP tcp://127.0.0.1:61613   websockify ws://127.0.0.1:61614 (binary)
 #   RabbitMQ 3.10   STOMP/TCP tcp://127.0.0.1:61623   Web-STOMP  ws://127.0.0.1:15674/ws (binary)
 #   RabbitMQ text   STOMP/TCP tcp://127.0.0.1:61624   Web-STOMP  ws://127.0.0.1:15675/ws (text frames only)
+#   RabbitMQ management HTTP API http://127.0.0.1:15672 (main node), :15673 (text node)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 run="$root/brokers/run"
@@ -63,7 +64,7 @@ websockify_up() {
 }
 
 # ---------- RabbitMQ ----------
-# rabbit_env NAME AMQP DIST STOMP WS FRAME: exports the environment of one private node.
+# rabbit_env NAME AMQP DIST STOMP WS FRAME MGMT: exports the environment of one private node.
 rabbit_env() {
   local name=$1 dir="$run/$1"
   export RABBITMQ_NODENAME="stompstreams@localhost"
@@ -82,12 +83,12 @@ epmd_up() {
   fi
 }
 
-# rabbit_node NAME AMQP DIST STOMP WS FRAME
+# rabbit_up NAME AMQP DIST STOMP WS FRAME MGMT
 rabbit_up() {
   local name=$1 dir="$run/$1"
   mkdir -p "$dir/home" "$dir/mnesia" "$dir/log"
   if [ -f "$dir/server.pid" ] && kill -0 "$(cat "$dir/server.pid")" 2>/dev/null; then return; fi
-  sed -e "s/@AMQP_PORT@/$2/" -e "s/@STOMP_PORT@/$4/" -e "s/@WS_PORT@/$5/" -e "s/@WS_FRAME@/$6/" \
+  sed -e "s/@AMQP_PORT@/$2/" -e "s/@STOMP_PORT@/$4/" -e "s/@WS_PORT@/$5/" -e "s/@WS_FRAME@/$6/" -e "s/@MGMT_PORT@/$7/" \
     "$root/brokers/rabbitmq/rabbitmq.conf.in" > "$dir/rabbitmq.conf"
   [ -f "$dir/home/.erlang.cookie" ] || { head -c 20 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$dir/home/.erlang.cookie"; chmod 400 "$dir/home/.erlang.cookie"; }
   ( rabbit_env "$@"; setsid nohup /usr/lib/rabbitmq/bin/rabbitmq-server </dev/null > "$dir/stdout.log" 2>&1 & echo $! > "$dir/server.pid" )
@@ -128,8 +129,8 @@ kill_pidfile() {
   rm -f "$f"
 }
 
-RABBIT_MAIN=(rabbitmq 5672 25672 61623 15674 binary)
-RABBIT_TEXT=(rabbitmq-text 5673 25673 61624 15675 text)
+RABBIT_MAIN=(rabbitmq 5672 25672 61623 15674 binary 15672)
+RABBIT_TEXT=(rabbitmq-text 5673 25673 61624 15675 text 15673)
 
 wait_all() {
   local deadline=$((SECONDS + ${BROKERS_TIMEOUT:-120})) ok

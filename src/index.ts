@@ -28,6 +28,8 @@ export type { BrokerProfile, BrokerName, NackBehaviour } from './stomp/broker-pr
 
 export { openStompSession } from './stomp/session.js';
 export type { SessionOptions } from './stomp/session-options.js';
+export type { ReconnectOptions } from './stomp/backoff.js';
+export type { ManagementOptions } from './stomp/rabbitmq-management.js';
 export type {
   AckMode,
   AckOptions,

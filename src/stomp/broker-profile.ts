@@ -51,6 +51,12 @@ export interface BrokerProfile {
   readonly textOnlyWebSocket: boolean;
   /** The broker can keep fragments after acknowledgement for replay (RabbitMQ stream queues). */
   readonly retainsFragments: boolean;
+  /**
+   * Headers every SEND and SUBSCRIBE on a *retained* fragment queue carries (RabbitMQ: a stream
+   * queue, which must be durable and not auto-delete, declared the same way on every frame).
+   * Empty where the broker cannot retain.
+   */
+  readonly retainedQueueHeaders: Readonly<Record<string, string>>;
   /** Largest frame the broker accepts comfortably (bytes). */
   readonly maxFrameSize: number;
   /**
@@ -80,6 +86,7 @@ const activemq: BrokerProfile = {
   nack: 'dead-letter',
   textOnlyWebSocket: true,
   retainsFragments: false,
+  retainedQueueHeaders: {},
   maxFrameSize: 16 * MiB,
   fragmentQueueHeaders: () => ({}),
   exclusiveHeaders: { 'activemq.exclusive': 'true' },
@@ -94,6 +101,7 @@ const rabbitmq: BrokerProfile = {
   nack: 'requeue',
   textOnlyWebSocket: false,
   retainsFragments: true,
+  retainedQueueHeaders: { 'x-queue-type': 'stream', durable: 'true', 'auto-delete': 'false' },
   maxFrameSize: 64 * MiB,
   fragmentQueueHeaders: (ttl) => ({ 'x-expires': String(ttl) }),
   exclusiveHeaders: {},
@@ -108,6 +116,7 @@ const artemis: BrokerProfile = {
   nack: 'discard',
   textOnlyWebSocket: false,
   retainsFragments: false,
+  retainedQueueHeaders: {},
   maxFrameSize: 64 * 1024,
   fragmentQueueHeaders: () => ({}),
   exclusiveHeaders: {},
@@ -122,6 +131,7 @@ const generic: BrokerProfile = {
   nack: 'unknown',
   textOnlyWebSocket: false,
   retainsFragments: false,
+  retainedQueueHeaders: {},
   maxFrameSize: 1 * MiB,
   fragmentQueueHeaders: () => ({}),
   exclusiveHeaders: {},

@@ -8,7 +8,8 @@
  * unacknowledged fragment). Many producers and any number of consumers share the destination.
  * @module
  */
-import { ConnectionError, ErrorCode, IntegrityError, StompStreamsError, abortError } from '../errors.js';
+import { ConnectionError, ErrorCode, IntegrityError, InvalidOptionError, StompStreamsError, abortError } from '../errors.js';
+import { deleteQueue, queueNameOf, type ResolvedManagement } from '../stomp/rabbitmq-management.js';
 import type { StompMessage, StompSession, Subscription } from '../stomp/session-types.js';
 import { decodeAnnouncement, type Announcement } from './fragment-codec.js';
 import { countHandOver } from './attempt-counter.js';
@@ -37,6 +38,8 @@ export interface ConsumerTarget {
   destination: string;
   fragmentDestination: (destination: string, id: string) => string;
   onSkip: ((skipped: SkippedAnnouncement) => void) | undefined;
+  management: ResolvedManagement | undefined;
+  onWarning: ((warning: StompStreamsError) => void) | undefined;
 }
 
 /** Async iterator of incoming streams. Created by `StreamSession.streams()`. @internal */
@@ -57,7 +60,7 @@ export class StreamConsumer implements AsyncIterableIterator<IncomingStream> {
   #open = 0;
 
   constructor(target: ConsumerTarget, options: ResolvedConsumeOptions) {
-    if (options.onRedelivery === 'restart') throw restartUnsupported(target.session.profile.name);
+    if (options.onRedelivery === 'restart') checkRestart(target);
     this.#t = target;
     this.#o = options;
     this.#sub = target.session.subscribe(target.destination, (m) => this.#onAnnouncement(m), {
@@ -134,12 +137,15 @@ export class StreamConsumer implements AsyncIterableIterator<IncomingStream> {
     const redelivered = msg.redelivered || this.#interrupted.delete(a.id);
     const handOvers = redelivered && this.#o.onRedelivery === 'resume' && this.#o.maxRedeliveries > 0
       ? await countHandOver(this.#t.session, a.fragments, a.ttl, a.queueHeaders) : 0;
-    const incoming = new IncomingStream(this.#t.session, msg, a, hasher, this.#o, digest, redelivered);
+    const incoming = new IncomingStream(this.#t.session, msg, a, hasher, this.#o, digest, redelivered, this.#cleanupOf(a));
     this.#track(incoming);
     await incoming.open(this.#o.window);
     if (handOvers > this.#o.maxRedeliveries) {
       incoming.giveUp(new StompStreamsError(ErrorCode.RedeliveryLimit,
         `stream ${a.id} was handed over ${handOvers} times (maxRedeliveries ${this.#o.maxRedeliveries}): given up as poison, the rest is drained`));
+    } else if (redelivered && this.#o.onRedelivery === 'restart' && !a.retained) {
+      incoming.giveUp(new StompStreamsError(ErrorCode.Unsupported,
+        `stream ${a.id} cannot be restarted: its fragments were not retained (the producer must send with retain: true); the rest is drained`));
     }
     if (redelivered && this.#o.onRedelivery === 'discard') {
       await incoming.readable.cancel(new StompStreamsError(ErrorCode.Aborted, 'discarded: its previous consumer failed (onRedelivery: discard)'));
@@ -149,6 +155,22 @@ export class StreamConsumer implements AsyncIterableIterator<IncomingStream> {
     }
     this.#current = incoming;
     return incoming;
+  }
+
+  /** A retained stream's queue never expires: the consumer that finishes it deletes it. */
+  #cleanupOf(a: Announcement): (() => Promise<void>) | undefined {
+    if (!a.retained) return undefined;
+    const { management, onWarning } = this.#t;
+    const queue = queueNameOf(a.fragments);
+    return async () => {
+      try {
+        if (!management || !queue) throw new StompStreamsError(ErrorCode.Unsupported, 'no management option: cannot delete it');
+        await deleteQueue(management, queue);
+      } catch (err) {
+        onWarning?.(new StompStreamsError((err as StompStreamsError).code ?? ErrorCode.Broker,
+          `retained stream ${a.id}: its queue ${a.fragments} is left on the broker (${(err as Error).message})`, { cause: err }));
+      }
+    };
   }
 
   #validate(msg: StompMessage): Announcement {
@@ -196,10 +218,17 @@ export class StreamConsumer implements AsyncIterableIterator<IncomingStream> {
   }
 }
 
-/** `restart` needs fragments kept after acknowledgement; see docs/recovery.md. */
-function restartUnsupported(broker: string): StompStreamsError {
-  return new StompStreamsError(ErrorCode.Unsupported,
-    `onRedelivery: 'restart' is not supported on ${broker}: it needs fragments the broker retains after they are acknowledged. `
-    + 'ActiveMQ cannot (transacted acknowledgements hold the stream on its heap and stall at ~300 MiB); RabbitMQ stream queues could, '
-    + "but this version does not use them yet. Use 'resume' (continue where the failed consumer stopped) or 'discard'.");
+/** `restart` needs fragments the broker keeps after acknowledgement, and a way to delete them. */
+function checkRestart(target: ConsumerTarget): void {
+  const broker = target.session.profile;
+  if (!broker.retainsFragments) {
+    throw new StompStreamsError(ErrorCode.Unsupported,
+      `onRedelivery: 'restart' is not supported on ${broker.name}: it needs fragments the broker retains after they are acknowledged. `
+      + 'ActiveMQ cannot (transacted acknowledgements hold the stream on its heap and stall at ~300 MiB); RabbitMQ can, with stream queues. '
+      + "Use 'resume' (continue where the failed consumer stopped) or 'discard'.");
+  }
+  if (!target.management) {
+    throw new InvalidOptionError('management', "onRedelivery: 'restart' reads retained streams from RabbitMQ stream queues, which never expire; "
+      + 'the consumer that finishes one deletes it through the management API: pass connect(url, { management: { url } })');
+  }
 }

@@ -78,6 +78,8 @@ export interface Announcement {
   ttl: number;
   /** Extra headers every frame on the fragment destination must carry (RabbitMQ queue arguments). */
   queueHeaders: Record<string, string>;
+  /** The fragments stay on the broker after acknowledgement (a RabbitMQ stream queue): a new consumer re-reads from byte 0. */
+  retained?: boolean;
 }
 
 /** A decoded data fragment. */
@@ -298,7 +300,8 @@ function validateAnnouncement(json: unknown): Announcement {
   field('encoding', o['encoding'] === 'binary' || o['encoding'] === 'base64');
   field('delivery', o['delivery'] === 'live' || o['delivery'] === 'complete');
   field('ttl', Number.isSafeInteger(o['ttl']) && (o['ttl'] as number) > 0);
-  field('queueHeaders', isStringMap(o['queueHeaders']));
+  field('queueHeaders', isStringMap(o['queueHeaders']) && Object.entries(o['queueHeaders']).every(isQueueHeader));
+  field('retained', o['retained'] === undefined || typeof o['retained'] === 'boolean');
   return pickAnnouncement(o);
 }
 
@@ -317,7 +320,18 @@ function pickAnnouncement(o: Record<string, unknown>): Announcement {
     delivery: o['delivery'] as DeliveryMode,
     ttl: o['ttl'] as number,
     queueHeaders: toNullProto(o['queueHeaders'] as Record<string, string>),
+    retained: o['retained'] === true ? true : undefined,
   };
+}
+
+/**
+ * Queue headers an announcement may ask consumers to put on their SUBSCRIBE: queue arguments
+ * only (`x-…` but not a read position) and the two declaration flags. Anything else (`id`,
+ * `ack`, `prefetch-count`, `selector`, …) would let a hostile producer steer the consumer.
+ */
+function isQueueHeader([key, value]: [string, string]): boolean {
+  const allowed = (/^x-[a-z0-9-]{1,64}$/.test(key) && key !== 'x-stream-offset') || key === 'durable' || key === 'auto-delete';
+  return allowed && value.length <= 256 && !/[\r\n\0]/.test(value);
 }
 
 function isStringMap(v: unknown): v is Record<string, string> {

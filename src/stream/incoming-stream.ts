@@ -144,13 +144,16 @@ export class IncomingStream {
   #idleTimeout: number;
   #delivered = 0;
   #duplicates = 0;
+  /** Runs once this consumer is done with the stream for good (deletes a retained stream's queue). */
+  #cleanup: (() => Promise<void>) | undefined;
 
   /** @internal */
   constructor(
     session: StompSession, announcement: StompMessage, a: Announcement, hasher: FragmentHasher, opts: ResolvedConsumeOptions,
-    digest: ContentDigest | undefined, redelivered = announcement.redelivered,
+    digest: ContentDigest | undefined, redelivered = announcement.redelivered, cleanup?: () => Promise<void>,
   ) {
     this.#session = session;
+    this.#cleanup = cleanup;
     this.#announcement = announcement;
     this.#a = a;
     this.#digest = digest;
@@ -179,7 +182,8 @@ export class IncomingStream {
       ack: 'client-individual',
       prefetch: window,
       prefetchBytes: this.#a.chunkSize,
-      headers: { ...p.exclusiveHeaders, ...this.#a.queueHeaders },
+      // A retained stream (RabbitMQ stream queue) is always read from its first fragment.
+      headers: { ...p.exclusiveHeaders, ...this.#a.queueHeaders, ...(this.#a.retained ? { 'x-stream-offset': 'first' } : {}) },
       // A lost connection fails this stream (it comes back through the resume path): the
       // announcement lease went with the connection, so another consumer may own it now.
       resubscribe: false,
@@ -360,6 +364,7 @@ export class IncomingStream {
     try {
       await this.#sub.unsubscribe();
       if (!announcementAcked) await this.#session.ack(this.#announcement, { receipt: true });
+      await this.#cleanup?.();
     } catch {
       // The session failed: the broker redelivers the announcement to another consumer.
     } finally {

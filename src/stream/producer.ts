@@ -88,6 +88,8 @@ export class StreamProducer {
   #t: ProducerTarget;
   #o: ResolvedWritableOptions;
   #encoding: BodyEncoding;
+  /** Queue arguments every frame on the fragment queue repeats (RabbitMQ needs them identical). */
+  #queueHeaders: Record<string, string>;
   /** Broker headers that are the same on every fragment (persistence, queue arguments). */
   #fixedHeaders: SendHeaders;
   #hasher!: FragmentHasher;
@@ -117,7 +119,11 @@ export class StreamProducer {
       throw new InvalidOptionError('encoding', 'the session is text-only: binary bodies would be mangled; use "base64" or "auto"');
     }
     const profile = target.session.profile;
-    this.#fixedHeaders = { ...profile.persistentHeaders, ...profile.fragmentQueueHeaders(options.ttl) };
+    if (options.retain && !profile.retainsFragments) {
+      throw new InvalidOptionError('retain', `${profile.name} cannot keep acknowledged fragments; only RabbitMQ can (stream queues)`);
+    }
+    this.#queueHeaders = options.retain ? { ...profile.retainedQueueHeaders } : profile.fragmentQueueHeaders(options.ttl);
+    this.#fixedHeaders = { ...profile.persistentHeaders, ...this.#queueHeaders };
     this.done = new Promise((resolve, reject) => { this.#resolveDone = resolve; this.#rejectDone = reject; });
     this.done.catch(() => undefined);
     this.writable = new WritableStream<Uint8Array>({
@@ -154,7 +160,7 @@ export class StreamProducer {
       if (Date.now() - this.#lastSent < every) return;
       this.#lastSent = Date.now();
       const p = this.#t.session.profile;
-      const headers = { ...keepaliveHeaders(this.id, this.#seq), ...p.expiryHeaders(this.#o.ttl, Date.now()), ...p.fragmentQueueHeaders(this.#o.ttl) };
+      const headers = { ...keepaliveHeaders(this.id, this.#seq), ...p.expiryHeaders(this.#o.ttl, Date.now()), ...this.#queueHeaders };
       this.#t.session.send(this.#t.fragmentDestination, new Uint8Array(0), headers, { receipt: false }).catch(() => undefined);
     }, Math.max(100, Math.floor(every / 2)));
     (this.#keepaliveTimer as { unref?: () => void }).unref?.();
@@ -284,7 +290,7 @@ export class StreamProducer {
     const a: Announcement = {
       id: this.id, fragments: this.#t.fragmentDestination, name: o.name, contentType: o.contentType, size: o.size,
       metadata: o.metadata, created: Date.now(), chunkSize: o.chunkSize, hash: o.hash, encoding: this.#encoding,
-      delivery: o.delivery, ttl: o.ttl, queueHeaders: p.fragmentQueueHeaders(o.ttl),
+      delivery: o.delivery, ttl: o.ttl, queueHeaders: this.#queueHeaders, retained: o.retain || undefined,
     };
     const headers = { ...announceHeaders(this.id), ...p.persistentHeaders, ...p.expiryHeaders(o.ttl, Date.now()) };
     await this.#t.session.send(this.#t.destination, encodeAnnouncement(a), headers);

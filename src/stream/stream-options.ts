@@ -50,6 +50,13 @@ export interface WritableOptions {
   ttl?: number;
   /** Body encoding: `auto` (default) picks base64 on text-only transports, binary otherwise. */
   encoding?: BodyEncoding | 'auto';
+  /**
+   * Keep the fragments on the broker after they are acknowledged, so that a consumer taking
+   * the stream over re-reads it from byte 0 (`onRedelivery: 'restart'`). RabbitMQ only (a
+   * stream queue per stream, deleted by the consumer that finishes it, which needs the
+   * `management` option of `connect()`); refused elsewhere. Default `false`.
+   */
+  retain?: boolean;
   /** Most fragments awaiting a broker receipt for this stream. Default 8. */
   window?: number;
   /**
@@ -73,6 +80,7 @@ export interface ResolvedWritableOptions {
   digest: boolean;
   ttl: number;
   encoding: BodyEncoding | 'auto';
+  retain: boolean;
   window: number;
   keepalive: number;
   signal: AbortSignal | undefined;
@@ -92,6 +100,7 @@ export function resolveWritableOptions(input: unknown): ResolvedWritableOptions 
     digest: resolveDigest(o.digest),
     ttl: v.integer('ttl', o.ttl, DAY, 1000, 365 * DAY),
     encoding: v.oneOf<BodyEncoding | 'auto'>('encoding', o.encoding, ['auto', 'binary', 'base64'], 'auto'),
+    retain: v.boolean('retain', o.retain, false),
     window: v.integer('window', o.window, 8, 1, 1024),
     keepalive: v.integer('keepalive', o.keepalive, 5000, 0, DAY),
     signal: v.signal('signal', o.signal),

@@ -3,7 +3,8 @@
  * (`writable`, `send`) and consuming (`streams`, `receive`) halves of the API.
  * @module
  */
-import { ConnectionError, ErrorCode, InvalidOptionError } from '../errors.js';
+import { ConnectionError, ErrorCode, InvalidOptionError, type StompStreamsError } from '../errors.js';
+import { resolveManagement, type ManagementOptions, type ResolvedManagement } from '../stomp/rabbitmq-management.js';
 import { openResolved } from '../stomp/session.js';
 import { resolveSessionOptions, type SessionOptions } from '../stomp/session-options.js';
 import type { StompSession } from '../stomp/session-types.js';
@@ -32,6 +33,14 @@ export interface ConnectOptions extends SessionOptions {
   fragmentDestination?: (destination: string, id: string) => string;
   /** Called when a consumer skips an announcement it cannot use (malformed, foreign destination). */
   onSkip?: (skipped: SkippedAnnouncement) => void;
+  /**
+   * RabbitMQ's HTTP management API, needed by consumers of retained streams (`retain: true`,
+   * `onRedelivery: 'restart'`) to delete each stream queue they finish. Credentials default to
+   * the session's.
+   */
+  management?: ManagementOptions;
+  /** Called with problems that did not fail a stream (e.g. a retained stream's queue that could not be deleted). */
+  onWarning?: (warning: StompStreamsError) => void;
 }
 
 /**
@@ -75,10 +84,14 @@ export interface StreamWritable extends WritableStream<Uint8Array> {
  */
 export async function connect(url: string | URL, options?: ConnectOptions): Promise<StreamSession> {
   const o = v.optionalObject('options', options) as ConnectOptions;
-  const { fragmentDestination, onSkip, ...sessionOptions } = o;
+  const { fragmentDestination, onSkip, management, onWarning, ...sessionOptions } = o;
   // Streams are long transfers: reconnecting is on unless the options say `reconnect: false`.
-  const session = await openResolved(url, resolveSessionOptions(sessionOptions, true));
-  return new StreamSession(session, { fragmentDestination, onSkip });
+  const resolved = resolveSessionOptions(sessionOptions, true);
+  // Management credentials default to the session's; validated before connecting.
+  const mgmt = management === undefined ? undefined : { login: resolved.login, passcode: resolved.passcode, vhost: resolved.host, ...v.optionalObject('management', management) } as ManagementOptions;
+  resolveManagement(mgmt, {});
+  const session = await openResolved(url, resolved);
+  return new StreamSession(session, { fragmentDestination, onSkip, onWarning, management: mgmt });
 }
 
 /**
@@ -96,11 +109,15 @@ export class StreamSession {
   readonly stomp: StompSession;
   #fragmentDestination: (destination: string, id: string) => string;
   #onSkip: ((s: SkippedAnnouncement) => void) | undefined;
+  #onWarning: ((w: StompStreamsError) => void) | undefined;
+  #management: ResolvedManagement | undefined;
 
-  constructor(stomp: StompSession, options?: Pick<ConnectOptions, 'fragmentDestination' | 'onSkip'>) {
+  constructor(stomp: StompSession, options?: Pick<ConnectOptions, 'fragmentDestination' | 'onSkip' | 'onWarning' | 'management'>) {
     this.stomp = stomp;
     this.#fragmentDestination = v.fn<(d: string, id: string) => string>('fragmentDestination', options?.fragmentDestination) ?? defaultFragmentDestination;
     this.#onSkip = v.fn('onSkip', options?.onSkip);
+    this.#onWarning = v.fn('onWarning', options?.onWarning);
+    this.#management = resolveManagement(options?.management, {});
   }
 
   /**
@@ -130,7 +147,10 @@ export class StreamSession {
   streams(destination: string, options?: ConsumeOptions): AsyncIterableIterator<IncomingStream> & { readonly maxOpen: number } {
     const dest = checkDestination(destination);
     const opts = resolveConsumeOptions(options);
-    return new StreamConsumer({ session: this.stomp, destination: dest, fragmentDestination: this.#fragmentDestination, onSkip: this.#onSkip }, opts);
+    return new StreamConsumer({
+      session: this.stomp, destination: dest, fragmentDestination: this.#fragmentDestination, onSkip: this.#onSkip,
+      management: this.#management, onWarning: this.#onWarning,
+    }, opts);
   }
 
   /** The next single stream on `destination`; the consumer stops taking streams after it. */

@@ -125,16 +125,6 @@ describe.each(endpoints.filter((e) => e.transport === 'tcp'))('consumer death ov
     }
   });
 
-  it("restart is refused up front with ERR_UNSUPPORTED naming the broker", async () => {
-    const s = await connect(ep.url, ep.options);
-    try {
-      expect(() => s.streams('/queue/x', { onRedelivery: 'restart' })).toThrow(expect.objectContaining({ code: 'ERR_UNSUPPORTED', message: expect.stringContaining(ep.broker) }));
-      await expect(s.receive('/queue/x', { onRedelivery: 'restart' })).rejects.toMatchObject({ code: 'ERR_UNSUPPORTED' });
-    } finally {
-      await s.close();
-    }
-  });
-
   it('complete delivery: a producer that dies mid-write is never seen by consumers', async () => {
     const q = uniqueQueue('dead-complete');
     const producer = await connect(ep.url, ep.options);
