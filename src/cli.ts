@@ -2,8 +2,9 @@
 /**
  * The `stomp-streams` command line.
  *
- *   stomp-streams send <file|-> --url <broker> --to <dest> [--name N] [--chunk-size B] [--delivery live|complete]
- *   stomp-streams receive --url <broker> --from <dest> --out <dir|-> [--count N] [--recovery resume|discard] [--idle-timeout ms]
+ *   stomp-streams send <file|-> --url <broker> --to <dest> [--name N] [--chunk-size B] [--delivery live|complete] [--retain]
+ *   stomp-streams receive --url <broker> --from <dest> --out <dir|-> [--count N] [--recovery resume|restart|discard]
+ *                         [--idle-timeout ms] [--management <http url>]
  *
  * Credentials: --login/--passcode or STOMP_STREAMS_LOGIN / STOMP_STREAMS_PASSCODE; the URL may
  * also come from STOMP_STREAMS_URL. Exit codes: 0 success, 1 a stream failed (integrity,
@@ -23,8 +24,10 @@ import { Progress, formatBytes } from './cli/progress.js';
 import { safeFileName } from './cli/safe-name.js';
 
 const USAGE = `usage:
-  stomp-streams send <file|-> --url <broker> --to <destination> [--name <name>] [--chunk-size <bytes>] [--delivery live|complete]
-  stomp-streams receive --url <broker> --from <destination> --out <dir|-> [--count <n>] [--recovery resume|discard] [--idle-timeout <ms>]
+  stomp-streams send <file|-> --url <broker> --to <destination> [--name <name>] [--chunk-size <bytes>] [--delivery live|complete] [--retain]
+  stomp-streams receive --url <broker> --from <destination> --out <dir|-> [--count <n>] [--recovery resume|restart|discard]
+                        [--idle-timeout <ms>] [--management <http url>]
+  --retain keeps the fragments for a restart (RabbitMQ stream queues); --recovery restart needs --management (RabbitMQ's HTTP API)
 options: --login <user> --passcode <pass> (or STOMP_STREAMS_LOGIN / STOMP_STREAMS_PASSCODE), --url from STOMP_STREAMS_URL
 exit codes: 0 ok, 1 stream failed, 2 usage, 3 cannot connect`;
 
@@ -34,7 +37,7 @@ const OPTIONS = {
   url: { type: 'string' }, to: { type: 'string' }, from: { type: 'string' }, out: { type: 'string' },
   name: { type: 'string' }, 'chunk-size': { type: 'string' }, delivery: { type: 'string' }, count: { type: 'string' },
   login: { type: 'string' }, passcode: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-  recovery: { type: 'string' }, 'idle-timeout': { type: 'string' },
+  recovery: { type: 'string' }, 'idle-timeout': { type: 'string' }, retain: { type: 'boolean' }, management: { type: 'string' },
 } as const;
 
 type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
@@ -62,6 +65,8 @@ async function open(values: Values): Promise<StreamSession> {
   return connect(url, {
     login: values.login ?? process.env['STOMP_STREAMS_LOGIN'],
     passcode: values.passcode ?? process.env['STOMP_STREAMS_PASSCODE'],
+    management: values.management === undefined ? undefined : { url: values.management },
+    onWarning: (w) => process.stderr.write(`warning: ${w.message}\n`),
   });
 }
 
@@ -84,7 +89,7 @@ async function send(positionals: string[], values: Values): Promise<number> {
   try {
     const source = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 1024 * 1024 });
     const progress = new Progress(process.stderr, `send ${name}`, size);
-    const w = session.writable(values.to, { name, size, delivery, chunkSize: intOption(values, 'chunk-size'), digest: 'sha256' });
+    const w = session.writable(values.to, { name, size, delivery, chunkSize: intOption(values, 'chunk-size'), digest: 'sha256', retain: values.retain ?? false });
     const counting = new TransformStream<Uint8Array, Uint8Array>({
       transform(chunk, c) { progress.update(w.stats().bytesWritten + chunk.byteLength); c.enqueue(chunk); },
     });
