@@ -37,7 +37,10 @@ export interface Transport {
   send(bytes: Uint8Array): void;
   /** Bytes queued but not yet handed to the OS. The session pauses writers above its high-water mark. */
   readonly bufferedAmount: number;
-  /** True if the endpoint only carries text frames (bodies must be text-safe). */
+  /**
+   * True if the endpoint only carries text frames (bodies must be text-safe): set by option, or
+   * detected (a WebSocket endpoint that answers with text frames is taken as text-only).
+   */
   readonly textOnly: boolean;
   /** Close the connection after queued bytes are flushed. */
   close(): void;

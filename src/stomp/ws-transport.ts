@@ -4,6 +4,12 @@
  * permessage-deflate switched off: fragments are incompressible and zlib showed up in
  * profiles. Each STOMP frame goes out as one WebSocket message; binary unless the endpoint
  * is text-only.
+ *
+ * Text-only detection: an endpoint that sends *text* frames (upstream ActiveMQ's own ws://,
+ * RabbitMQ Web-STOMP with `ws_frame = text`) mangles binary bodies. The first frame it sends is
+ * CONNECTED, before any body went out, so on the first text frame the transport switches to
+ * text-only: from then on streams use base64 (encoding `auto`) and a body that is not UTF-8 is
+ * refused with a `FrameError` instead of being corrupted.
  * @module
  */
 import { ConnectionError, ErrorCode, FrameError } from '../errors.js';
@@ -73,7 +79,7 @@ function opened(socket: WebSocketLike, url: URL, options: TransportOptions): Pro
 const DRAIN_POLL_MS = 4;
 
 class WebSocketTransport implements Transport {
-  readonly textOnly: boolean;
+  #textOnly: boolean;
   #socket: WebSocketLike;
   #handlers: TransportHandlers;
   #closed = false;
@@ -84,7 +90,7 @@ class WebSocketTransport implements Transport {
   constructor(socket: WebSocketLike, handlers: TransportHandlers, textOnly: boolean) {
     this.#socket = socket;
     this.#handlers = handlers;
-    this.textOnly = textOnly;
+    this.#textOnly = textOnly;
     socket.addEventListener('message', ((ev: { data: unknown }) => this.#onMessage(ev.data)) as (ev: never) => void);
     socket.addEventListener('close', ((ev: { code?: number; reason?: string }) => this.#onClose(ev.code, ev.reason)) as (ev: never) => void);
     socket.addEventListener('error', (() => undefined) as (ev: never) => void);
@@ -94,9 +100,13 @@ class WebSocketTransport implements Transport {
     return this.#socket.bufferedAmount;
   }
 
+  get textOnly(): boolean {
+    return this.#textOnly;
+  }
+
   send(bytes: Uint8Array): void {
     if (this.#closed) return;
-    this.#socket.send(this.textOnly ? this.#text(bytes) : bytes);
+    this.#socket.send(this.#textOnly ? this.#text(bytes) : bytes);
     if (this.#drainTimer === undefined) this.#drainTimer = setTimeout(() => this.#pollDrain(), DRAIN_POLL_MS);
   }
 
@@ -131,8 +141,10 @@ class WebSocketTransport implements Transport {
   }
 
   #onMessage(data: unknown): void {
-    if (typeof data === 'string') this.#handlers.data(this.#encoder.encode(data));
-    else if (data instanceof ArrayBuffer) this.#handlers.data(new Uint8Array(data));
+    if (typeof data === 'string') {
+      this.#textOnly = true; // the endpoint speaks text frames: see "Text-only detection" above
+      this.#handlers.data(this.#encoder.encode(data));
+    } else if (data instanceof ArrayBuffer) this.#handlers.data(new Uint8Array(data));
     else if (ArrayBuffer.isView(data)) this.#handlers.data(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   }
 

@@ -36,4 +36,34 @@ describe('text-only WebSocket endpoint', () => {
       await s.close();
     }
   });
+
+  it('detects a text-only endpoint by itself: a client that did not say textOnly gets base64 streams and refusals, not corrupt data', async () => {
+    const plain = { login: 'guest', passcode: 'guest' }; // no textOnly option
+    const producer = await connect(ep.url, plain);
+    const consumer = await connect(ep.url, plain);
+    try {
+      expect(producer.stomp.textOnly).toBe(true);
+      const q = uniqueQueue('text-detect');
+      const data = randomBytes(100_000, 9);
+      data.set(Uint8Array.from({ length: 256 }, (_, i) => i), 0);
+      const receiving = consumer.receive(q);
+      await producer.send(q, data, { chunkSize: 16 * 1024 });
+      expect(firstDifference(await collect((await receiving).readable), data)).toBe(-1);
+      // A plain binary attempt through the same endpoint: a clear, typed refusal.
+      expect(() => producer.writable('/queue/x', { encoding: 'binary' })).toThrow(expect.objectContaining({ field: 'encoding' }));
+      await expect(producer.stomp.send('/queue/x', new Uint8Array([0, 0xff, 0x80]))).rejects.toMatchObject({ code: 'ERR_FRAME_MALFORMED' });
+    } finally {
+      await producer.close();
+      await consumer.close();
+    }
+  });
+
+  it('does not take a binary endpoint for text-only', async () => {
+    const s = await connect('ws://127.0.0.1:15674/ws', { login: 'guest', passcode: 'guest' });
+    try {
+      expect(s.stomp.textOnly).toBe(false);
+    } finally {
+      await s.close();
+    }
+  });
 });
