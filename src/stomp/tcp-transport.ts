@@ -29,13 +29,20 @@ interface NodeSocketLike {
 export const tcpConnector: TransportConnector = async (url, handlers, options) => {
   const port = Number(url.port || (isTls(url) ? 61612 : 61613));
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  const socket = isTls(url)
-    ? ((await import('node:tls')).connect({ host, port, servername: host }) as unknown as NodeSocketLike)
-    : ((await import('node:net')).connect({ host, port }) as unknown as NodeSocketLike);
+  const socket = await createSocket(url, host, port).catch((cause: unknown) => {
+    throw new ConnectionError(ErrorCode.ConnectFailed, `TCP ${url.host}: ${(cause as Error).message}`, { cause });
+  });
   await opened(socket, url, options, isTls(url) ? 'secureConnect' : 'connect');
   socket.setNoDelay(true);
   return new TcpTransport(socket, handlers);
 };
+
+/** `node:net` / `node:tls` are loaded only here, on first use (the browser build stubs them). */
+async function createSocket(url: URL, host: string, port: number): Promise<NodeSocketLike> {
+  return isTls(url)
+    ? ((await import('node:tls')).connect({ host, port, servername: host }) as unknown as NodeSocketLike)
+    : ((await import('node:net')).connect({ host, port }) as unknown as NodeSocketLike);
+}
 
 function isTls(url: URL): boolean {
   return url.protocol === 'tls:' || url.protocol === 'stomp+ssl:' || url.protocol === 'ssl:';
