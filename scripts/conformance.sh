@@ -31,6 +31,7 @@ run deno npx deno run -A test/conformance/run.ts deno "$big"
 run bun npx bun test/conformance/run.ts bun "$big"
 run chromium node --import tsx test/conformance/browser.ts "$big"
 run vite-bundle node --import tsx test/conformance/vite-bundle.ts
+run demo node --import tsx test/demo/demo-page.ts
 run package node scripts/check-package.mjs
 
 echo
