@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     // The JSON report feeds the one-line summary .ci/run prints.
-    reporters: ['default', ['json', { outputFile: 'test-output/vitest.json' }]],
+    // The totals reporter repeats the reliability suite's totals as the run's last lines.
+    reporters: ['default', ['json', { outputFile: 'test-output/vitest.json' }], './test/support/totals-reporter.ts'],
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 20_000, sequence: { groupOrder: 0 } } },
       {

@@ -135,11 +135,15 @@ export class StreamConsumer implements AsyncIterableIterator<IncomingStream> {
     // A broker restart may deliver an interrupted stream's announcement again without the
     // redelivered flag (ActiveMQ does not persist it): we know better.
     const redelivered = msg.redelivered || this.#interrupted.delete(a.id);
-    const handOvers = redelivered && this.#o.onRedelivery === 'resume' && this.#o.maxRedeliveries > 0
-      ? await countHandOver(this.#t.session, a.fragments, a.ttl, a.queueHeaders) : 0;
     const incoming = new IncomingStream(this.#t.session, msg, a, hasher, this.#o, digest, redelivered, this.#cleanupOf(a));
     this.#track(incoming);
+    // Subscribe to the fragments first, count the hand-over beside it: delaying the fragment
+    // subscription (the counter may wait up to 0.85 s) made ActiveMQ hand out fragments past a
+    // gap under concurrent consumer kills (see docs/recovery.md, poison streams).
+    const counting = redelivered && this.#o.onRedelivery === 'resume' && this.#o.maxRedeliveries > 0
+      ? countHandOver(this.#t.session, a.fragments, a.ttl, a.queueHeaders).catch(() => 0) : Promise.resolve(0);
     await incoming.open(this.#o.window);
+    const handOvers = await counting;
     if (handOvers > this.#o.maxRedeliveries) {
       incoming.giveUp(new StompStreamsError(ErrorCode.RedeliveryLimit,
         `stream ${a.id} was handed over ${handOvers} times (maxRedeliveries ${this.#o.maxRedeliveries}): given up as poison, the rest is drained`));

@@ -6,6 +6,7 @@
  *
  * It restarts the shared brokers, so it runs in the reliability group, after the other tests.
  */
+import { recordTotal } from '../support/totals.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -53,7 +54,7 @@ describe.each([
   { name: 'rabbitmq', url: 'tcp://127.0.0.1:61623' },
 ])('broker restart mid-transfer on $name', ({ name, url }) => {
   const log: string[] = [];
-  afterAll(() => { for (const line of log) console.log(line); });
+  afterAll(() => { for (const line of log) recordTotal(line); });
 
   it('the transfer completes byte-exact after both sessions reconnect', async () => {
     const producer = await connect(url, credentials);

@@ -4,6 +4,7 @@
  *
  *   RELIABILITY_TRIALS=50 npm run test:reliability     (CI runs 20 per broker via npm test)
  */
+import { recordTotal } from '../support/totals.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
@@ -49,7 +50,7 @@ describe.each([
   beforeAll(async () => { producer = await connect(url, { login: 'guest', passcode: 'guest' }); });
   afterAll(async () => {
     await producer?.close();
-    console.log(`[reliability] ${name} (${recovery}): trials ${totals.trials}, completed ${totals.completed}, killed mid-stream ${totals.killedMidStream}, bytes lost ${totals.bytesLost}, bytes duplicated ${totals.bytesDuplicated}`);
+    recordTotal(`[reliability] kill -9 consumer, ${name} (${recovery}): trials ${totals.trials}, completed ${totals.completed}, killed mid-stream ${totals.killedMidStream}, bytes lost ${totals.bytesLost}, bytes duplicated ${totals.bytesDuplicated}`);
   });
 
   it(`${trials} trials: every stream completes byte-exact through the next receiver`, async () => {

@@ -5,6 +5,7 @@
  * - complete delivery: no consumer ever sees the stream;
  * - in both cases the broker holds nothing of the stream once its ttl has passed.
  */
+import { recordTotal } from '../support/totals.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, StompStreamsError, type IncomingStream } from '../../src/index.js';
@@ -57,7 +58,7 @@ describe.each([
   { broker: 'rabbitmq', url: 'tcp://127.0.0.1:61623' },
 ])('kill -9 of a producer process on $broker', ({ broker, url }) => {
   const log: string[] = [];
-  afterAll(() => { for (const line of log) console.log(line); });
+  afterAll(() => { for (const line of log) recordTotal(line); });
 
   it(`live: the reading consumer fails within idleTimeout + 1 s, and nothing is left after the ttl (${TRIALS} trials)`, async () => {
     const consumer = await connect(url, { login: 'guest', passcode: 'guest' });

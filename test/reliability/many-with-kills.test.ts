@@ -4,6 +4,7 @@
  * that gets a redelivered stream truncates that to `info.offset` and appends. Every stream must
  * end up intact exactly once, and no consumer may ever hold two streams at once.
  */
+import { recordTotal } from '../support/totals.js';
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { connect, type IncomingStream, type StreamSession } from '../../src/index.js';
@@ -29,6 +30,7 @@ describe.each([
     let kills = 0;
     let resumed = 0;
     let maxOpen = 0;
+    const errors: string[] = []; // stream errors other than our own kills
     const total = PRODUCERS * STREAMS;
 
     /** Reads one stream into `stored`; returns false if this consumer was killed meanwhile. */
@@ -46,7 +48,11 @@ describe.each([
       stored.set(key, parts);
       const reader = s.readable.getReader();
       for (;;) {
-        const r = await reader.read().catch(() => ({ done: true, value: undefined, failed: true }));
+        const r = await reader.read().catch((err: unknown) => {
+          const code = (err as { code?: string }).code;
+          if (code !== 'ERR_SESSION_CLOSED') errors.push(`${key}: ${code} ${(err as Error).message}`);
+          return { done: true, value: undefined, failed: true };
+        });
         if ('failed' in r) return false;
         if (r.done) break;
         parts.push(r.value.slice());
@@ -90,9 +96,17 @@ describe.each([
         await p.send(q, data, { name: `p${i}s${k}`, chunkSize: 16 * 1024 });
       }
     }));
-    await Promise.all([producing, ...Array.from({ length: CONSUMERS }, () => consumerWorker())]);
+    const watchdog = setInterval(() => console.log(`[reliability] ${name}: ${completed.size}/${total} streams so far, ${kills} kills; errors: ${errors.join(' | ') || 'none'}`), 30_000);
+    try {
+      await Promise.all([producing, ...Array.from({ length: CONSUMERS }, () => consumerWorker())]);
+    } finally {
+      clearInterval(watchdog);
+    }
     await Promise.all(producers.map((p) => p.close()));
-    console.log(`[reliability] ${name}: streams ${total}, completed ${completed.size}, consumer kills ${kills}, resumed ${resumed}, max open per consumer ${maxOpen}`);
+    const duplicated = [...completed.values()].reduce((n, c) => n + Math.max(0, c - 1), 0);
+    recordTotal(`[reliability] many streams with consumer kills, ${name}: streams ${total}, completed ${completed.size}, lost ${total - completed.size}, `
+      + `duplicated ${duplicated}, consumer kills ${kills}, resumed ${resumed}, max open per consumer ${maxOpen}`);
+    expect(errors).toEqual([]);
     expect(completed.size).toBe(total);
     expect([...completed.values()].every((c) => c === 1)).toBe(true);
     expect(maxOpen).toBe(1);
