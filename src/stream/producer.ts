@@ -103,6 +103,7 @@ export class StreamProducer {
   #failure: unknown;
   #controller!: WritableStreamDefaultController;
   #keepaliveTimer: ReturnType<typeof setInterval> | undefined;
+  #lingerTimer: ReturnType<typeof setTimeout> | undefined;
   #lastSent = Date.now();
   #resolveDone!: (r: StreamReceipt) => void;
   #rejectDone!: (e: unknown) => void;
@@ -196,9 +197,38 @@ export class StreamProducer {
       pos += n;
       if (this.#fill === size) await this.#flush();
     }
+    this.#armLinger();
+  }
+
+  /**
+   * Live delivery: a partly filled fragment goes out at the latest `linger` ms after its first
+   * byte was written. Every await in `#write` happens with an empty buffer, so the timer can
+   * never cut a fragment that a write is still filling.
+   */
+  #armLinger(): void {
+    if (this.#fill === 0 || this.#lingerTimer !== undefined || this.#o.delivery !== 'live') return;
+    if (this.#o.linger === 0) return void this.#emitBuffered();
+    this.#lingerTimer = setTimeout(() => {
+      this.#lingerTimer = undefined;
+      this.#emitBuffered();
+    }, this.#o.linger);
+  }
+
+  #stopLinger(): void {
+    clearTimeout(this.#lingerTimer);
+    this.#lingerTimer = undefined;
+  }
+
+  /** Sends the partly filled fragment now; the next write waits for window room. */
+  #emitBuffered(): void {
+    if (this.#fill === 0 || !this.#buffer || this.#failure !== undefined) return;
+    const body = this.#buffer.subarray(0, this.#fill);
+    this.#fill = 0;
+    this.#emit(body);
   }
 
   async #flush(): Promise<void> {
+    this.#stopLinger();
     if (this.#fill === 0 || !this.#buffer) return;
     const body = this.#buffer.subarray(0, this.#fill);
     this.#fill = 0;
@@ -206,6 +236,12 @@ export class StreamProducer {
   }
 
   async #sendData(body: Uint8Array): Promise<void> {
+    this.#emit(body);
+    await this.#windowRoom();
+  }
+
+  /** Hashes, sends and counts one data fragment (synchronously: the body is copied into the frame). */
+  #emit(body: Uint8Array): void {
     const hash = this.#hasher.hash(body);
     this.#digest?.update(body);
     const headers = { ...dataHeaders(this.id, this.#seq, this.#offset, hash, this.#chain, this.#encoding), ...this.#brokerHeaders() };
@@ -216,7 +252,6 @@ export class StreamProducer {
     this.#seq++;
     this.#offset += body.byteLength;
     this.#stats.fragmentsSent++;
-    await this.#windowRoom();
   }
 
   /** Broker headers of a fragment: the fixed ones plus an expiry (absolute on ActiveMQ, so per message). */
@@ -278,6 +313,7 @@ export class StreamProducer {
 
   async #abort(reason: unknown): Promise<void> {
     this.#stopKeepalive();
+    this.#stopLinger();
     if (this.#failure === undefined) this.#failure = new StompStreamsError(ErrorCode.StreamAborted, 'stream aborted by the producer', { cause: reason });
     this.#rejectDone(this.#failure);
     const headers = { ...abortHeaders(this.id, this.#seq), ...this.#brokerHeaders() };

@@ -64,6 +64,14 @@ export interface WritableOptions {
    * can tell a slow producer from a dead one (0 = never). Default 5000.
    */
   keepalive?: number;
+  /**
+   * Live delivery: the longest a written byte waits in a partly filled fragment before that
+   * fragment is sent anyway, in ms. A source that writes faster still fills whole fragments;
+   * a trickling one (a log, a slow upload) reaches consumers within `linger`. 0 sends the
+   * rest of every write at once (many small fragments from small writes). Ignored by
+   * `complete` delivery. Default 10.
+   */
+  linger?: number;
   /** Abort the stream (the consumer sees the signal's reason). */
   signal?: AbortSignal;
 }
@@ -83,6 +91,7 @@ export interface ResolvedWritableOptions {
   retain: boolean;
   window: number;
   keepalive: number;
+  linger: number;
   signal: AbortSignal | undefined;
 }
 
@@ -103,6 +112,7 @@ export function resolveWritableOptions(input: unknown): ResolvedWritableOptions 
     retain: v.boolean('retain', o.retain, false),
     window: v.integer('window', o.window, 8, 1, 1024),
     keepalive: v.integer('keepalive', o.keepalive, 5000, 0, DAY),
+    linger: v.integer('linger', o.linger, 10, 0, 60_000),
     signal: v.signal('signal', o.signal),
   };
 }

@@ -130,6 +130,41 @@ describe.each(endpoints)('streams over $name', (ep) => {
     });
   }
 
+  it('live: bytes of a partly filled fragment reach the consumer within linger, before the producer closes', async () => {
+    const q = uniqueQueue('linger');
+    const receiving = consumer.receive(q);
+    const w = producer.writable(q, { name: 'trickle.txt', linger: 20 });
+    const writer = w.getWriter();
+    await writer.write(new TextEncoder().encode('first line\n'));
+    const incoming = await receiving;
+    const reader = incoming.readable.getReader();
+    const first = await reader.read();
+    expect(new TextDecoder().decode(first.value)).toBe('first line\n');
+    // Two small writes inside one linger period travel as one fragment.
+    await writer.write(new TextEncoder().encode('sec'));
+    await writer.write(new TextEncoder().encode('ond\n'));
+    const second = await reader.read();
+    expect(new TextDecoder().decode(second.value)).toBe('second\n');
+    expect(w.stats().fragmentsSent).toBe(2);
+    await writer.close();
+    expect((await reader.read()).done).toBe(true);
+    expect((await incoming.result).length).toBe(18);
+  });
+
+  it('complete delivery ignores linger: small writes still make whole fragments', async () => {
+    const q = uniqueQueue('linger-complete');
+    const w = producer.writable(q, { delivery: 'complete', linger: 1, chunkSize: 1024 });
+    const writer = w.getWriter();
+    for (let i = 0; i < 8; i++) {
+      await writer.write(new Uint8Array(256).fill(i));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await writer.close();
+    expect((await w.receipt).fragments).toBe(2);
+    const incoming = await consumer.receive(q);
+    expect((await collect(incoming.readable)).byteLength).toBe(2048);
+  });
+
   it('keeps producer and consumer within their windows when the consumer reads slowly', async () => {
     const q = uniqueQueue('slow');
     const data = randomBytes(48 * 64 * 1024, 5);

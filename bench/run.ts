@@ -1,0 +1,241 @@
+/**
+ * The benchmark suite (`npm run bench`). Sections, each printed as it finishes and written to
+ * one JSON file (default docs/bench-results.json) plus an SVG chart (docs/bench-chart.svg):
+ *
+ * - throughput: one stream per endpoint through the public API, against (a) the raw limit —
+ *   the package's own session moving the same fragment sizes as plain persistent messages —
+ *   and (b) @stomp/stompjs doing the same naive chunked transfer. Rounds interleaved
+ *   (stream, raw, stompjs, stream, raw, stompjs …), medians reported, ratios stream/raw and
+ *   stream/stompjs.
+ * - sweep: chunk size × window (producer receipt window = consumer prefetch), then the
+ *   producer receipt window alone.
+ * - memory: producer and consumer peak RSS for 100 MiB and 1 GiB streams (10 GiB with
+ *   `--big`), broker memory (ActiveMQ heap, RabbitMQ mem_used) beside it.
+ * - latency: time to first byte in live mode.
+ * - cpu: CPU seconds per GiB for producer and consumer, and the share spent hashing.
+ * - many: 16 producers × 20 streams of 1–20 MiB, 4 consumers: throughput and fairness.
+ *
+ * Producer and consumer always run in separate processes (bench/roles.ts). Nothing here
+ * asserts a speed; it fails only if a transfer is not byte-exact or a process fails.
+ *
+ *   npm run bench -- [--quick] [--big] [--sections throughput,sweep,memory,latency,cpu,many]
+ *                    [--bytes N] [--rounds N] [--endpoints activemq/tcp,...] [--out file.json]
+ */
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createSHA256, createXXHash64 } from 'hash-wasm';
+import { DEFAULT_CHUNK_SIZE } from '../src/index.js';
+import { BrokerMemorySampler, type BrokerMemory } from './support/broker-memory.js';
+import { renderChart } from './support/chart.js';
+import { ENDPOINTS, GiB, MiB, fmt, median, percentile, runRole, uniqueQueue, type RoleReport } from './support/harness.js';
+import type { BenchResults, ManyResult, MemoryResult, SweepPoint, ThroughputResult } from './support/results.js';
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean' }, big: { type: 'boolean' }, sections: { type: 'string' }, bytes: { type: 'string' },
+    rounds: { type: 'string' }, endpoints: { type: 'string' }, out: { type: 'string' }, chart: { type: 'string' },
+  },
+});
+const quick = values.quick ?? false;
+const BYTES = Number(values.bytes ?? (quick ? 64 * MiB : GiB));
+const ROUNDS = Number(values.rounds ?? (quick ? 1 : 2));
+const SECTIONS = new Set((values.sections ?? 'throughput,sweep,memory,latency,cpu,many').split(','));
+const ALL_ENDPOINTS = Object.keys(ENDPOINTS);
+const NAMES = values.endpoints ? values.endpoints.split(',') : ALL_ENDPOINTS;
+const TCP = NAMES.filter((n) => n.endsWith('/tcp'));
+const OUT = values.out ?? (quick ? 'test-output/bench-quick.json' : 'docs/bench-results.json');
+const CHART = values.chart ?? OUT.replace(/\.json$/, '.svg').replace('bench-results', 'bench-chart');
+const DEFAULT_WINDOW = 8;
+
+type Kind = 'stream' | 'raw' | 'stompjs';
+
+/** One transfer: consumer process first (subscribed), then the producer; checks the byte count. */
+async function transfer(kind: Kind, endpoint: string, bytes: number, chunkSize: number, window: number, extra: Record<string, unknown> = {}): Promise<{ rate: number; producer: RoleReport; consumer: RoleReport }> {
+  const q = uniqueQueue(kind);
+  const args = { endpoint, q, bytes, chunkSize, window, ...extra, ...(kind === 'stream' ? {} : { impl: kind === 'raw' ? 'own' : 'stompjs' }) };
+  const role = kind === 'stream' ? 'stream' : 'raw';
+  const c = runRole(`${role}-consume`, args);
+  await c.ready;
+  const p = runRole(`${role}-produce`, args);
+  const [producer, consumer] = await Promise.all([p.report, c.report]);
+  if (consumer.bytes !== bytes) throw new Error(`${kind} on ${endpoint}: consumer got ${consumer.bytes} of ${bytes} bytes`);
+  return { rate: bytes / MiB / ((consumer.end - producer.start) / 1000), producer, consumer };
+}
+
+async function throughput(results: BenchResults): Promise<void> {
+  console.log(`\n## throughput: ${BYTES / MiB} MiB per run, chunk ${DEFAULT_CHUNK_SIZE / 1024} KiB, window ${DEFAULT_WINDOW}, ${ROUNDS} interleaved rounds, medians`);
+  console.log('endpoint       stream MiB/s  raw MiB/s  stompjs MiB/s  stream/raw  stream/stompjs');
+  for (const endpoint of NAMES) {
+    const rates: Record<Kind, number[]> = { stream: [], raw: [], stompjs: [] };
+    const cpu = { producer: [] as number[], consumer: [] as number[] };
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const kind of ['stream', 'raw', 'stompjs'] as const) {
+        const t = await transfer(kind, endpoint, BYTES, DEFAULT_CHUNK_SIZE, DEFAULT_WINDOW);
+        rates[kind].push(t.rate);
+        if (kind === 'stream') { cpu.producer.push(t.producer.cpuSeconds / (BYTES / GiB)); cpu.consumer.push(t.consumer.cpuSeconds / (BYTES / GiB)); }
+      }
+    }
+    const m = { stream: median(rates.stream), raw: median(rates.raw), stompjs: median(rates.stompjs) };
+    const row: ThroughputResult = {
+      endpoint, runs: rates, stream: m.stream, raw: m.raw, stompjs: m.stompjs, streamOverRaw: m.stream / m.raw, streamOverStompjs: m.stream / m.stompjs,
+      cpuSecondsPerGiB: { producer: median(cpu.producer), consumer: median(cpu.consumer) },
+    };
+    results.throughput.push(row);
+    console.log(`${endpoint.padEnd(14)} ${fmt(m.stream, 1, 12)} ${fmt(m.raw, 1, 10)} ${fmt(m.stompjs, 1, 14)} ${fmt(row.streamOverRaw, 2, 11)} ${fmt(row.streamOverStompjs, 2, 15)}`);
+  }
+}
+
+async function sweep(results: BenchResults): Promise<void> {
+  const bytes = quick ? 16 * MiB : Math.min(BYTES, 256 * MiB);
+  const chunks = quick ? [64 * 1024, 256 * 1024] : [64 * 1024, 256 * 1024, 1024 * 1024, 4 * 1024 * 1024];
+  const windows = quick ? [1, 8] : [1, 4, 8, 16, 32, 64];
+  const producerWindows = quick ? [4] : [1, 2, 4, 8, 16, 32, 64];
+  console.log(`\n## sweep: ${bytes / MiB} MiB per point, MiB/s (one run per point)`);
+  for (const endpoint of TCP) {
+    console.log(`${endpoint}: chunk \\ window ${windows.map((w) => String(w).padStart(6)).join('')}`);
+    for (const chunkSize of chunks) {
+      const line: string[] = [];
+      for (const window of windows) {
+        const { rate } = await transfer('stream', endpoint, bytes, chunkSize, window);
+        results.sweep.push({ endpoint, chunkSize, window, producerWindow: window, rate });
+        line.push(fmt(rate, 0, 6));
+      }
+      console.log(`${`${chunkSize / 1024} KiB`.padStart(22)} ${line.join('')}`);
+    }
+    const line: string[] = [];
+    for (const pw of producerWindows) {
+      const { rate } = await transfer('stream', endpoint, bytes, DEFAULT_CHUNK_SIZE, DEFAULT_WINDOW, { producerWindow: pw });
+      results.sweep.push({ endpoint, chunkSize: DEFAULT_CHUNK_SIZE, window: DEFAULT_WINDOW, producerWindow: pw, rate } satisfies SweepPoint);
+      line.push(`${pw}: ${fmt(rate, 0)}`);
+    }
+    console.log(`${endpoint}: producer receipt window (consumer window ${DEFAULT_WINDOW}, chunk ${DEFAULT_CHUNK_SIZE / 1024} KiB) → ${line.join(', ')}`);
+  }
+}
+
+async function memory(results: BenchResults): Promise<void> {
+  const sizes = quick ? [16 * MiB, 64 * MiB] : [100 * MiB, GiB, ...(values.big ? [10 * GiB] : [])];
+  console.log(`\n## memory: peak RSS per process, broker memory during the run (ActiveMQ heap used / RabbitMQ mem_used, and broker RSS)`);
+  console.log('endpoint       size        MiB/s  producer RSS  consumer RSS  broker mem (base→peak)  broker RSS (base→peak)');
+  for (const endpoint of TCP) {
+    for (const size of sizes) {
+      const sampler = new BrokerMemorySampler(ENDPOINTS[endpoint]!.broker);
+      await sampler.start();
+      const t = await transfer('stream', endpoint, size, DEFAULT_CHUNK_SIZE, DEFAULT_WINDOW);
+      const broker: BrokerMemory = sampler.stop();
+      const row: MemoryResult = { endpoint, bytes: size, rate: t.rate, producerRssMiB: t.producer.maxRssMiB, consumerRssMiB: t.consumer.maxRssMiB, broker };
+      results.memory.push(row);
+      console.log(`${endpoint.padEnd(14)} ${`${fmt(size / MiB, 0)} MiB`.padEnd(10)} ${fmt(t.rate, 1, 6)} ${fmt(row.producerRssMiB, 0, 13)} ${fmt(row.consumerRssMiB, 0, 13)}`
+        + `  ${`${fmt(broker.baselineMiB, 0)}→${fmt(broker.peakMiB, 0)} MiB`.padStart(22)}  ${`${fmt(broker.baselineRssMiB, 0)}→${fmt(broker.peakRssMiB, 0)} MiB`.padStart(22)}`);
+    }
+    const rows = results.memory.filter((r) => r.endpoint === endpoint);
+    const first = rows[0]!;
+    const last = rows.at(-1)!;
+    console.log(`${endpoint}: RSS growth ${fmt(first.bytes / MiB, 0)} MiB → ${fmt(last.bytes / MiB, 0)} MiB: producer ${fmt(last.producerRssMiB - first.producerRssMiB, 1)} MiB, consumer ${fmt(last.consumerRssMiB - first.consumerRssMiB, 1)} MiB`);
+  }
+}
+
+async function latency(results: BenchResults): Promise<void> {
+  const samples = quick ? 3 : 20;
+  console.log(`\n## latency: live mode, time from writable() + a 1 KiB write to the consumer's first byte (${samples} samples)`);
+  for (const endpoint of NAMES) {
+    const r = await runRole('ttfb', { endpoint, samples, writeSize: 1024 }).report;
+    const ms = r.extra?.['ttfbMs'] as number[];
+    results.latency.push({ endpoint, samplesMs: ms, medianMs: median(ms), p95Ms: percentile(ms, 95) });
+    console.log(`${endpoint.padEnd(14)} median ${fmt(median(ms), 1)} ms, p95 ${fmt(percentile(ms, 95), 1)} ms`);
+  }
+}
+
+/** CPU of hashing 1 GiB in this process, as seconds per GiB. */
+async function hashCost(create: () => Promise<{ init(): unknown; update(b: Uint8Array): unknown; digest(): unknown }>, perFragment: boolean): Promise<number> {
+  const h = await create();
+  const block = new Uint8Array(DEFAULT_CHUNK_SIZE).map((_, i) => (i * 131) & 255);
+  const total = quick ? 64 * MiB : GiB;
+  const cpu0 = process.cpuUsage();
+  h.init();
+  for (let done = 0; done < total; done += block.byteLength) {
+    if (perFragment) h.init();
+    h.update(block);
+    if (perFragment) h.digest();
+  }
+  h.digest();
+  const cpu = process.cpuUsage(cpu0);
+  return (cpu.user + cpu.system) / 1e6 / (total / GiB);
+}
+
+async function cpu(results: BenchResults): Promise<void> {
+  const endpoint = TCP.includes('rabbitmq/tcp') ? 'rabbitmq/tcp' : TCP[0]!;
+  const bytes = Math.min(BYTES, GiB);
+  console.log(`\n## cpu: CPU seconds per GiB on ${endpoint} (${bytes / MiB} MiB, medians of ${ROUNDS} interleaved rounds), and the cost of hashing`);
+  const runs = { plain: [] as RoleReport[][], sha: [] as RoleReport[][], raw: [] as RoleReport[][] };
+  for (let r = 0; r < ROUNDS; r++) {
+    const a = await transfer('stream', endpoint, bytes, DEFAULT_CHUNK_SIZE, DEFAULT_WINDOW);
+    runs.plain.push([a.producer, a.consumer]);
+    const b = await transfer('stream', endpoint, bytes, DEFAULT_CHUNK_SIZE, DEFAULT_WINDOW, { digest: true });
+    runs.sha.push([b.producer, b.consumer]);
+    const c = await transfer('raw', endpoint, bytes, DEFAULT_CHUNK_SIZE, DEFAULT_WINDOW);
+    runs.raw.push([c.producer, c.consumer]);
+  }
+  const perGiB = (rs: RoleReport[][], i: number) => median(rs.map((x) => x[i]!.cpuSeconds)) / (bytes / GiB);
+  const xxh = await hashCost(createXXHash64, true);
+  const sha = await hashCost(createSHA256, false);
+  const row = {
+    endpoint,
+    stream: { producer: perGiB(runs.plain, 0), consumer: perGiB(runs.plain, 1) },
+    streamSha256: { producer: perGiB(runs.sha, 0), consumer: perGiB(runs.sha, 1) },
+    raw: { producer: perGiB(runs.raw, 0), consumer: perGiB(runs.raw, 1) },
+    hashSecondsPerGiB: { xxh64PerFragment: xxh, sha256: sha },
+  };
+  results.cpu = row;
+  const share = (h: number, total: number) => `${fmt((100 * h) / total, 1)} %`;
+  console.log(`                      producer s/GiB  consumer s/GiB`);
+  console.log(`raw session           ${fmt(row.raw.producer, 2, 14)}  ${fmt(row.raw.consumer, 2, 14)}`);
+  console.log(`stream (xxh64)        ${fmt(row.stream.producer, 2, 14)}  ${fmt(row.stream.consumer, 2, 14)}`);
+  console.log(`stream + sha256       ${fmt(row.streamSha256.producer, 2, 14)}  ${fmt(row.streamSha256.consumer, 2, 14)}`);
+  console.log(`hashing alone: xxh64 per fragment ${fmt(xxh, 3)} s/GiB (${share(xxh, row.stream.consumer)} of the consumer's CPU), `
+    + `sha256 ${fmt(sha, 3)} s/GiB (${share(xxh + sha, row.streamSha256.consumer)} with it)`);
+}
+
+async function many(results: BenchResults): Promise<void> {
+  const a = quick
+    ? { producers: 4, streams: 2, minBytes: MiB, maxBytes: 2 * MiB, consumers: 2 }
+    : { producers: 16, streams: 20, minBytes: MiB, maxBytes: 20 * MiB, consumers: 4 };
+  console.log(`\n## many streams: ${a.producers} producers × ${a.streams} streams of ${a.minBytes / MiB}–${a.maxBytes / MiB} MiB, ${a.consumers} consumers (one process each side)`);
+  for (const endpoint of TCP) {
+    const args = { ...a, endpoint, q: uniqueQueue('many'), chunkSize: DEFAULT_CHUNK_SIZE };
+    const c = runRole('many-consume', args);
+    await c.ready;
+    const [p, r] = await Promise.all([runRole('many-produce', args).report, c.report]);
+    if (r.bytes !== p.bytes) throw new Error(`many on ${endpoint}: consumers got ${r.bytes} of ${p.bytes} bytes`);
+    const per = r.extra?.['perConsumer'] as number[];
+    const row: ManyResult = {
+      endpoint, ...a, bytes: r.bytes, rate: r.bytes / MiB / ((r.end - p.start) / 1000),
+      perConsumerBytes: per, perConsumerStreams: r.extra?.['perConsumerStreams'] as number[], fairness: Math.max(...per) / Math.min(...per),
+    };
+    results.many.push(row);
+    console.log(`${endpoint.padEnd(14)} ${fmt(row.bytes / MiB, 0)} MiB at ${fmt(row.rate, 1)} MiB/s; per consumer MiB ${per.map((b) => fmt(b / MiB, 0)).join(' / ')}; max/min ${fmt(row.fairness, 2)}`);
+  }
+}
+
+function machine(): BenchResults['machine'] {
+  return { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memGiB: Math.round(totalmem() / GiB), node: process.version, date: new Date().toISOString() };
+}
+
+const results: BenchResults = {
+  machine: machine(), config: { bytes: BYTES, rounds: ROUNDS, quick, chunkSize: DEFAULT_CHUNK_SIZE, window: DEFAULT_WINDOW },
+  throughput: [], sweep: [], memory: [], latency: [], cpu: undefined, many: [],
+};
+console.log(`stomp-streams benchmarks on ${results.machine.cpus} × ${results.machine.cpuModel}, ${results.machine.memGiB} GiB, Node ${results.machine.node}`);
+const sections: [string, (r: BenchResults) => Promise<void>][] = [
+  ['throughput', throughput], ['sweep', sweep], ['memory', memory], ['latency', latency], ['cpu', cpu], ['many', many],
+];
+for (const [name, fn] of sections) {
+  if (!SECTIONS.has(name)) continue;
+  await fn(results);
+  mkdirSync(dirname(OUT), { recursive: true });
+  writeFileSync(OUT, `${JSON.stringify(results, null, 2)}\n`);
+}
+writeFileSync(CHART, renderChart(results));
+console.log(`\nresults: ${OUT}, chart: ${CHART}`);
+process.exit(0);

@@ -1,0 +1,76 @@
+/** The shape of docs/bench-results.json (written by bench/run.ts, drawn by chart.ts). */
+import type { BrokerMemory } from './broker-memory.js';
+
+export interface ThroughputResult {
+  endpoint: string;
+  /** MiB/s of every run, in the order they ran (interleaved). */
+  runs: { stream: number[]; raw: number[]; stompjs: number[] };
+  /** Medians, MiB/s. */
+  stream: number;
+  raw: number;
+  stompjs: number;
+  streamOverRaw: number;
+  streamOverStompjs: number;
+  /** Stream runs: CPU seconds per GiB of each process. */
+  cpuSecondsPerGiB: { producer: number; consumer: number };
+}
+
+export interface SweepPoint {
+  endpoint: string;
+  chunkSize: number;
+  /** Consumer prefetch. */
+  window: number;
+  /** Producer receipt window. */
+  producerWindow: number;
+  rate: number;
+}
+
+export interface MemoryResult {
+  endpoint: string;
+  bytes: number;
+  rate: number;
+  producerRssMiB: number;
+  consumerRssMiB: number;
+  broker: BrokerMemory;
+}
+
+export interface LatencyResult {
+  endpoint: string;
+  samplesMs: number[];
+  medianMs: number;
+  p95Ms: number;
+}
+
+export interface CpuResult {
+  endpoint: string;
+  stream: { producer: number; consumer: number };
+  streamSha256: { producer: number; consumer: number };
+  raw: { producer: number; consumer: number };
+  hashSecondsPerGiB: { xxh64PerFragment: number; sha256: number };
+}
+
+export interface ManyResult {
+  endpoint: string;
+  producers: number;
+  streams: number;
+  consumers: number;
+  minBytes: number;
+  maxBytes: number;
+  bytes: number;
+  rate: number;
+  perConsumerBytes: number[];
+  perConsumerStreams: number[];
+  /** max / min bytes per consumer. */
+  fairness: number;
+}
+
+export interface BenchResults {
+  machine: { cpus: number; cpuModel: string; memGiB: number; node: string; date: string };
+  config: { bytes: number; rounds: number; quick: boolean; chunkSize: number; window: number };
+  throughput: ThroughputResult[];
+  sweep: SweepPoint[];
+  memory: MemoryResult[];
+  latency: LatencyResult[];
+  cpu: CpuResult | undefined;
+  many: ManyResult[];
+}
