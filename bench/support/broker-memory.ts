@@ -122,3 +122,17 @@ export class BrokerMemorySampler {
     };
   }
 }
+
+/** CPU seconds (user + system) the broker process has used so far; NaN when unknown. */
+export function brokerCpuSeconds(broker: 'activemq' | 'rabbitmq'): number {
+  const pid = pidOf(broker);
+  if (!pid) return NaN;
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are 14 and 15.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}

@@ -51,6 +51,8 @@ export class FragmentHasher {
   #hasher: IHasher;
   #chainHasher: IHasher;
   #encoder = new TextEncoder();
+  /** `chain:hash` in ASCII: at most 16 + 1 + 64 bytes, encoded here without an allocation per fragment. */
+  #scratch = new Uint8Array(96);
 
   private constructor(algorithm: FragmentHashAlgorithm, hasher: IHasher, chainHasher: IHasher) {
     this.algorithm = algorithm;
@@ -71,7 +73,9 @@ export class FragmentHasher {
 
   /** The next chain value after a fragment whose hash is `fragmentHash`. */
   chain(previous: string, fragmentHash: string): string {
-    return this.#chainHasher.init().update(this.#encoder.encode(`${previous}:${fragmentHash}`)).digest('hex');
+    const { written } = this.#encoder.encodeInto(`${previous}:${fragmentHash}`, this.#scratch);
+    if (written === this.#scratch.byteLength) throw new RangeError('chain input too long');
+    return this.#chainHasher.init().update(this.#scratch.subarray(0, written)).digest('hex');
   }
 }
 
