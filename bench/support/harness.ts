@@ -55,6 +55,8 @@ const ROLES = fileURLToPath(new URL('../roles.ts', import.meta.url));
 export interface RoleProcess {
   ready: Promise<void>;
   report: Promise<RoleReport>;
+  /** Ends the process (its report then rejects). */
+  kill(): void;
 }
 
 /** Starts `bench/roles.ts <role> <json args>` in a fresh Node process. */
@@ -77,7 +79,7 @@ export function runRole(role: string, args: Record<string, unknown>, nodeArgs: s
     });
   });
   ready.catch(() => undefined);
-  return { ready, report };
+  return { ready, report, kill: () => void p.kill('SIGKILL') };
 }
 
 /** Median of a non-empty list. */

@@ -11,8 +11,8 @@ export interface ThroughputResult {
   stompjs: number;
   streamOverRaw: number;
   streamOverStompjs: number;
-  /** Stream runs: CPU seconds per GiB of each process. */
-  cpuSecondsPerGiB: { producer: number; consumer: number };
+  /** Stream runs: CPU seconds per GiB of each process and of the broker; `rawBroker`: the broker in the raw runs. */
+  cpuSecondsPerGiB: { producer: number; consumer: number; broker: number; rawBroker: number };
 }
 
 export interface SweepPoint {
@@ -22,7 +22,9 @@ export interface SweepPoint {
   window: number;
   /** Producer receipt window. */
   producerWindow: number;
+  /** MiB/s; NaN when the transfer failed (then `error` names the code). */
   rate: number;
+  error?: string;
 }
 
 export interface MemoryResult {
@@ -47,6 +49,7 @@ export interface CpuResult {
   streamSha256: { producer: number; consumer: number };
   raw: { producer: number; consumer: number };
   hashSecondsPerGiB: { xxh64PerFragment: number; sha256: number };
+  brokerSecondsPerGiB: { raw: number; stream: number; streamSha256: number };
 }
 
 export interface ManyResult {
@@ -66,7 +69,7 @@ export interface ManyResult {
 
 export interface BenchResults {
   machine: { cpus: number; cpuModel: string; memGiB: number; node: string; date: string };
-  config: { bytes: number; rounds: number; quick: boolean; chunkSize: number; window: number };
+  config: { bytes: number; rounds: number; quick: boolean; chunkSize: { activemq: number; rabbitmq: number }; window: number };
   throughput: ThroughputResult[];
   sweep: SweepPoint[];
   memory: MemoryResult[];

@@ -12,7 +12,8 @@ const MiB = 1024 * KiB;
 const DAY = 86_400_000;
 
 /**
- * Default fragment size: 256 KiB (see docs/performance.md).
+ * Fragment size for brokers without a better default of their own: 256 KiB. On RabbitMQ the
+ * default is 1 MiB (`profile.defaultChunkSize`, chosen from the sweep in docs/performance.md).
  *
  * @example
  * ```ts
@@ -38,7 +39,7 @@ export interface WritableOptions {
   size?: number;
   /** Application metadata (string → string). */
   metadata?: Record<string, string>;
-  /** Fragment size in bytes (1 KiB – 16 MiB). Default 256 KiB. */
+  /** Fragment size in bytes (1 KiB – 16 MiB). Default: the broker's (1 MiB on RabbitMQ, 256 KiB elsewhere). */
   chunkSize?: number;
   /** `live` (default): consumers may read while the producer writes. `complete`: announced only once every fragment is on the broker. */
   delivery?: DeliveryMode;
@@ -96,14 +97,14 @@ export interface ResolvedWritableOptions {
 }
 
 /** Validates {@link WritableOptions}. @internal */
-export function resolveWritableOptions(input: unknown): ResolvedWritableOptions {
+export function resolveWritableOptions(input: unknown, defaultChunkSize = DEFAULT_CHUNK_SIZE): ResolvedWritableOptions {
   const o = v.optionalObject('options', input) as WritableOptions;
   return {
     name: maxLength('name', v.string('name', o.name, '') as string, 4096),
     contentType: maxLength('contentType', v.string('contentType', o.contentType), 256),
     size: o.size === undefined ? undefined : v.integer('size', o.size, 0, 0, Number.MAX_SAFE_INTEGER),
     metadata: boundedMetadata(v.stringMap('metadata', o.metadata)),
-    chunkSize: v.integer('chunkSize', o.chunkSize, DEFAULT_CHUNK_SIZE, KiB, 16 * MiB),
+    chunkSize: v.integer('chunkSize', o.chunkSize, defaultChunkSize, KiB, 16 * MiB),
     delivery: v.oneOf<DeliveryMode>('delivery', o.delivery, ['live', 'complete'], 'live'),
     hash: v.oneOf<FragmentHashAlgorithm>('hash', o.hash, ['xxh64', 'xxh3', 'sha256'], 'xxh64'),
     digest: resolveDigest(o.digest),

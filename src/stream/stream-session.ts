@@ -126,7 +126,7 @@ export class StreamSession {
    */
   writable(destination: string, options?: WritableOptions): StreamWritable {
     const dest = checkDestination(destination);
-    const opts = resolveWritableOptions(options);
+    const opts = resolveWritableOptions(options, this.stomp.profile.defaultChunkSize);
     const id = newStreamId();
     const producer = new StreamProducer({ session: this.stomp, destination: dest, fragmentDestination: this.#fragmentDestination(dest, id), id }, opts);
     return Object.assign(producer.writable, {

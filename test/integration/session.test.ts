@@ -46,8 +46,8 @@ describe.each(endpoints)('STOMP session over $name', (ep) => {
   });
 
   // Debian's websockify (0.10) buffers each incoming WebSocket frame quadratically: measured
-  // 1 MiB 96 ms, 4 MiB 1.3 s, 16 MiB ~21 s (longer than the heart-beat timeout). Stream
-  // fragments are 256 KiB (9 ms), so that endpoint gets 4 MiB as its largest single frame.
+  // 4 MiB 1.3 s, 16 MiB ~21 s (longer than the heart-beat timeout). Stream fragments are
+  // 256 KiB there by default, so that endpoint gets 4 MiB as its largest single frame.
   const largest = ep.name === 'activemq/ws' ? 4 * MiB : 16 * MiB;
   it.each([0, 1, MiB, largest])('round-trips a %i-byte binary body byte-exact, with receipts', async (n) => {
     const q = uniqueQueue('wire');

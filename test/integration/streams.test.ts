@@ -9,10 +9,9 @@ import { createWriteStream } from 'node:fs';
 import { Writable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, DEFAULT_CHUNK_SIZE, type StreamSession, type IncomingStream } from '../../src/index.js';
+import { connect, profileFor, type StreamSession, type IncomingStream } from '../../src/index.js';
 import { collect, endpoints, firstDifference, randomBytes, uniqueQueue } from '../support/endpoints.js';
 
-const CS = DEFAULT_CHUNK_SIZE;
 const MiB = 1024 * 1024;
 
 function sha256(b: Uint8Array): string {
@@ -20,6 +19,8 @@ function sha256(b: Uint8Array): string {
 }
 
 describe.each(endpoints)('streams over $name', (ep) => {
+  /** The broker's default fragment size (1 MiB on RabbitMQ, 256 KiB on ActiveMQ). */
+  const CS = profileFor(ep.broker).defaultChunkSize;
   let producer: StreamSession;
   let consumer: StreamSession;
 
