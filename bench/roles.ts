@@ -82,9 +82,7 @@ async function bareSession(impl: 'own' | 'stompjs', endpoint: string, window: nu
   if (impl === 'own') return openStompSession(url, { ...credentials, maxUnreceipted: window });
   const u = new URL(url);
   const client = new Client({
-    webSocketFactory: () => u.protocol === 'tcp:'
-      ? tcpStompSocket(Number(u.port))
-      : new WebSocket(url, ['binary', 'v12.stomp'], { perMessageDeflate: false }),
+    webSocketFactory: () => u.protocol === 'tcp:' ? tcpStompSocket(Number(u.port)) : binaryOnlyWebSocket(url),
     connectHeaders: { ...credentials, host: '/' },
     forceBinaryWSFrames: true,
     reconnectDelay: 0,
@@ -93,6 +91,17 @@ async function bareSession(impl: 'own' | 'stompjs', endpoint: string, window: nu
   });
   client.activate();
   return fromStompJs(client, { maxUnreceipted: window });
+}
+
+/**
+ * stompjs sends heart-beats as text frames even with `forceBinaryWSFrames`; websockify (binary
+ * only) closes the connection on the first one (code 1003). Send every string as binary.
+ */
+function binaryOnlyWebSocket(url: string): WebSocket {
+  const ws = new WebSocket(url, ['binary', 'v12.stomp'], { perMessageDeflate: false });
+  const send = ws.send.bind(ws) as (data: unknown) => void;
+  (ws as unknown as { send: (data: unknown) => void }).send = (data) => send(typeof data === 'string' ? Buffer.from(data) : data);
+  return ws;
 }
 
 async function rawProduce(a: TransferArgs): Promise<RoleReport> {
@@ -120,7 +129,8 @@ async function rawConsume(a: TransferArgs): Promise<RoleReport> {
   let bytes = 0;
   let start = 0;
   let cpu0 = process.cpuUsage();
-  const done = new Promise<number>((resolve) => {
+  const done = new Promise<number>((resolve, reject) => {
+    void session.closed.then((err) => reject(err ?? new Error('session closed before the last message')));
     session.subscribe(a.q, (m) => {
       if (bytes === 0) { start = now(); cpu0 = process.cpuUsage(); }
       bytes += m.body.byteLength;
