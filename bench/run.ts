@@ -117,7 +117,7 @@ async function sweep(results: BenchResults): Promise<void> {
           ({ rate }) => ({ rate }),
           (err: unknown) => ({ rate: NaN, error: /ERR_[A-Z_]+/.exec(String(err))?.[0] ?? 'failed' }),
         );
-        results.sweep.push({ endpoint, chunkSize, window, producerWindow: window, ...point });
+        results.sweep.push({ kind: 'grid', endpoint, chunkSize, window, producerWindow: window, ...point });
         line.push('error' in point ? '  fail' : fmt(point.rate, 0, 6));
       }
       console.log(`${`${chunkSize / 1024} KiB`.padStart(22)} ${line.join('')}`);
@@ -125,7 +125,7 @@ async function sweep(results: BenchResults): Promise<void> {
     const line: string[] = [];
     for (const pw of producerWindows) {
       const { rate } = await transfer('stream', endpoint, bytes, chunkOf(endpoint), DEFAULT_WINDOW, { producerWindow: pw });
-      results.sweep.push({ endpoint, chunkSize: chunkOf(endpoint), window: DEFAULT_WINDOW, producerWindow: pw, rate } satisfies SweepPoint);
+      results.sweep.push({ kind: 'producerWindow', endpoint, chunkSize: chunkOf(endpoint), window: DEFAULT_WINDOW, producerWindow: pw, rate } satisfies SweepPoint);
       line.push(`${pw}: ${fmt(rate, 0)}`);
     }
     console.log(`${endpoint}: producer receipt window (consumer window ${DEFAULT_WINDOW}, chunk ${chunkOf(endpoint) / 1024} KiB) → ${line.join(', ')}`);

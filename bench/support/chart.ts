@@ -64,7 +64,7 @@ function throughputPanel(r: BenchResults, x0: number, y0: number, w: number, h: 
 
 function sweepPanel(r: BenchResults, x0: number, y0: number, w: number, h: number): string {
   const endpoint = r.sweep.find((p) => p.endpoint === 'rabbitmq/tcp')?.endpoint ?? r.sweep[0]?.endpoint;
-  const pts = r.sweep.filter((p) => p.endpoint === endpoint && p.window === p.producerWindow && Number.isFinite(p.rate));
+  const pts = r.sweep.filter((p) => p.endpoint === endpoint && p.kind === 'grid' && Number.isFinite(p.rate));
   if (pts.length === 0) return text(x0, y0 + 20, 'no sweep data');
   const windows = [...new Set(pts.map((p) => p.window))].sort((a, b) => a - b);
   const chunks = [...new Set(pts.map((p) => p.chunkSize))].sort((a, b) => a - b);

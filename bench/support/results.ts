@@ -16,6 +16,8 @@ export interface ThroughputResult {
 }
 
 export interface SweepPoint {
+  /** `grid`: chunk size × window (both sides); `producerWindow`: the producer's receipt window alone. */
+  kind: 'grid' | 'producerWindow';
   endpoint: string;
   chunkSize: number;
   /** Consumer prefetch. */
