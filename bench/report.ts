@@ -43,9 +43,9 @@ if (r.cpu) {
 }
 if (r.many.length) {
   out.push('Many streams:', '');
-  table(['endpoint', 'streams', 'MiB', 'MiB/s', 'per consumer MiB', 'max/min'],
+  table(['endpoint', 'streams', 'MiB', 'MiB/s', 'per consumer MiB', 'max/min', 'failed streams'],
     r.many.map((m) => [m.endpoint, `${m.producers} × ${m.streams}, ${m.consumers} consumers`, f(m.bytes / MiB, 0), f(m.rate),
-      m.perConsumerBytes.map((b) => f(b / MiB, 0)).join(' / '), f(m.fairness, 2)]));
+      m.perConsumerBytes.map((b) => f(b / MiB, 0)).join(' / '), f(m.fairness, 2), m.failedStreams || 'none']));
 }
 if (r.sweep.length) {
   for (const endpoint of [...new Set(r.sweep.map((p) => p.endpoint))]) {

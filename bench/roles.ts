@@ -219,6 +219,7 @@ async function manyConsume(a: ManyArgs): Promise<RoleReport> {
   const sessions = await Promise.all(Array.from({ length: a.consumers }, () => connect(url, credentials)));
   const perConsumer = sessions.map(() => 0);
   const perConsumerStreams = sessions.map(() => 0);
+  const failures: Record<string, number> = {};
   let streams = 0;
   let start = 0;
   let cpu0 = process.cpuUsage();
@@ -231,8 +232,10 @@ async function manyConsume(a: ManyArgs): Promise<RoleReport> {
       const next = await Promise.race([it.next(), allDone.then(() => undefined)]);
       if (!next || next.done) return;
       if (start === 0) { start = now(); cpu0 = process.cpuUsage(); }
-      await next.value.readable.pipeTo(new WritableStream({ write(chunk) { perConsumer[c]! += chunk.byteLength; } }));
-      perConsumerStreams[c]!++;
+      // A failed stream is counted by its error code and the consumer goes on, as an application would.
+      const ok = await next.value.readable.pipeTo(new WritableStream({ write(chunk) { perConsumer[c]! += chunk.byteLength; } }))
+        .then(() => true, (err: unknown) => { const code = (err as { code?: string }).code ?? 'unknown'; failures[code] = (failures[code] ?? 0) + 1; return false; });
+      if (ok) perConsumerStreams[c]!++;
       if (++streams === total) finish();
     }
   }));
@@ -240,7 +243,7 @@ async function manyConsume(a: ManyArgs): Promise<RoleReport> {
   await Promise.all(its.map((it) => it.return?.()));
   await Promise.all(sessions.map((s) => s.close()));
   const bytes = perConsumer.reduce((x, y) => x + y, 0);
-  return finishReport({ role: 'many-consume', bytes, start, end, extra: { perConsumer, perConsumerStreams, streams } }, cpu0);
+  return finishReport({ role: 'many-consume', bytes, start, end, extra: { perConsumer, perConsumerStreams, streams, failed: Object.entries(failures).map(([k, n]) => `${k} ×${n}`).join(', ') } }, cpu0);
 }
 
 const roles: Record<string, (args: never) => Promise<RoleReport>> = {

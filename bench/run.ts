@@ -21,7 +21,7 @@
  *   npm run bench -- [--quick] [--big] [--sections throughput,sweep,memory,latency,cpu,many]
  *                    [--bytes N] [--rounds N] [--endpoints activemq/tcp,...] [--out file.json]
  */
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -35,7 +35,7 @@ import type { BenchResults, ManyResult, MemoryResult, SweepPoint, ThroughputResu
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean' }, big: { type: 'boolean' }, sections: { type: 'string' }, bytes: { type: 'string' },
-    rounds: { type: 'string' }, endpoints: { type: 'string' }, out: { type: 'string' }, chart: { type: 'string' },
+    rounds: { type: 'string' }, endpoints: { type: 'string' }, out: { type: 'string' }, chart: { type: 'string' }, merge: { type: 'boolean' },
   },
 });
 const quick = values.quick ?? false;
@@ -177,7 +177,7 @@ async function hashCost(create: () => Promise<{ init(): unknown; update(b: Uint8
     h.update(block);
     if (perFragment) h.digest();
   }
-  h.digest();
+  if (!perFragment) h.digest();
   const cpu = process.cpuUsage(cpu0);
   return (cpu.user + cpu.system) / 1e6 / (total / GiB);
 }
@@ -231,14 +231,16 @@ async function many(results: BenchResults): Promise<void> {
     const c = runRole('many-consume', args);
     await c.ready;
     const [p, r] = await Promise.all([runRole('many-produce', args).report, c.report]);
-    if (r.bytes !== p.bytes) throw new Error(`many on ${endpoint}: consumers got ${r.bytes} of ${p.bytes} bytes`);
+    const failed = String(r.extra?.['failed'] ?? '');
+    if (!failed && r.bytes !== p.bytes) throw new Error(`many on ${endpoint}: consumers got ${r.bytes} of ${p.bytes} bytes`);
     const per = r.extra?.['perConsumer'] as number[];
     const row: ManyResult = {
       endpoint, ...a, bytes: r.bytes, rate: r.bytes / MiB / ((r.end - p.start) / 1000),
       perConsumerBytes: per, perConsumerStreams: r.extra?.['perConsumerStreams'] as number[], fairness: Math.max(...per) / Math.min(...per),
+      failedStreams: failed,
     };
     results.many.push(row);
-    console.log(`${endpoint.padEnd(14)} ${fmt(row.bytes / MiB, 0)} MiB at ${fmt(row.rate, 1)} MiB/s; per consumer MiB ${per.map((b) => fmt(b / MiB, 0)).join(' / ')}; max/min ${fmt(row.fairness, 2)}`);
+    console.log(`${endpoint.padEnd(14)} ${fmt(row.bytes / MiB, 0)} MiB at ${fmt(row.rate, 1)} MiB/s; per consumer MiB ${per.map((b) => fmt(b / MiB, 0)).join(' / ')}; max/min ${fmt(row.fairness, 2)}; failed streams: ${failed || 'none'}`);
   }
 }
 
@@ -246,10 +248,16 @@ function machine(): BenchResults['machine'] {
   return { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memGiB: Math.round(totalmem() / GiB), node: process.version, date: new Date().toISOString() };
 }
 
-const results: BenchResults = {
+const fresh: BenchResults = {
   machine: machine(), config: { bytes: BYTES, rounds: ROUNDS, quick, chunkSize: { activemq: chunkOf('activemq/tcp'), rabbitmq: chunkOf('rabbitmq/tcp') }, window: DEFAULT_WINDOW },
   throughput: [], sweep: [], memory: [], latency: [], cpu: undefined, many: [],
 };
+/** `--merge`: keep the other sections of an earlier results file, replace the ones run now. */
+const results: BenchResults = values.merge && existsSync(OUT) ? { ...(JSON.parse(readFileSync(OUT, 'utf8')) as BenchResults) } : fresh;
+for (const name of SECTIONS) {
+  if (name === 'cpu') results.cpu = undefined;
+  else if (name in fresh) (results as unknown as Record<string, unknown[]>)[name] = [];
+}
 console.log(`stomp-streams benchmarks on ${results.machine.cpus} × ${results.machine.cpuModel}, ${results.machine.memGiB} GiB, Node ${results.machine.node}`);
 const sections: [string, (r: BenchResults) => Promise<void>][] = [
   ['throughput', throughput], ['sweep', sweep], ['memory', memory], ['latency', latency], ['cpu', cpu], ['many', many],

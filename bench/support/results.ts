@@ -67,6 +67,8 @@ export interface ManyResult {
   perConsumerStreams: number[];
   /** max / min bytes per consumer. */
   fairness: number;
+  /** Streams that failed, by error code (`ERR_GAP ×3`); empty when none. */
+  failedStreams: string;
 }
 
 export interface BenchResults {
