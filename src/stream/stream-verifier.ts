@@ -87,11 +87,20 @@ export class StreamVerifier {
     this.startOffset = this.#offset;
   }
 
+  /**
+   * A fragment before the next expected one. Compared with what this consumer verified when it
+   * can be (a different body is a sequence error); otherwise — it lies before this consumer's
+   * resume point or more than the remembered window back — it is dropped unread: this consumer
+   * never delivers those bytes, so they cannot alter what it hands out. (After a broker
+   * restart a producer re-sends fragments the broker had already stored and a previous
+   * consumer had already taken; they arrive after the resumed consumer's first fragment.)
+   */
   #duplicate(f: Fragment, body: Uint8Array): Verdict {
     if (f.type !== 'data') return { kind: 'duplicate' };
     const seen = this.#recent.get(f.seq);
-    if (seen !== undefined && seen === f.hash && this.#hasher.hash(body) === seen) return { kind: 'duplicate' };
-    throw this.#error(ErrorCode.Sequence, `fragment ${f.seq} arrived again after fragment ${this.#seq - 1} ${seen === undefined ? '(too old to compare)' : 'with different content'}`);
+    if (seen === undefined) return { kind: 'duplicate' };
+    if (seen === f.hash && this.#hasher.hash(body) === seen) return { kind: 'duplicate' };
+    throw this.#error(ErrorCode.Sequence, `fragment ${f.seq} arrived again after fragment ${this.#seq - 1} with different content`);
   }
 
   #data(f: DataFragment, body: Uint8Array): Uint8Array {

@@ -61,6 +61,16 @@ describe('StreamVerifier', () => {
     expect(code(() => v.accept(forged, new Uint8Array([7])))).toBe('ERR_SEQUENCE');
   });
 
+  it('drops a fragment from before its resume point unread (re-sent after a broker restart)', () => {
+    const { frags } = stream(parts);
+    const v = new StreamVerifier(hasher, 16, undefined, true);
+    v.accept(...frags[1]!); // resumed at fragment 1
+    expect(v.accept(...frags[0]!).kind).toBe('duplicate');
+    const forged: DataFragment = { ...frags[0]![0], hash: hasher.hash(new Uint8Array([7])) };
+    expect(v.accept(forged, new Uint8Array([7])).kind).toBe('duplicate'); // never delivered, so harmless
+    expect(v.accept(...frags[2]!).kind).toBe('data');
+  });
+
   it('refuses to start mid-stream unless resuming a redelivered stream', () => {
     const { frags, end } = stream(parts);
     expect(code(() => new StreamVerifier(hasher, 16, undefined, false).accept(...frags[1]!))).toBe('ERR_GAP');
