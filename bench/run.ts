@@ -57,7 +57,21 @@ function chunkOf(endpoint: string): number {
 type Kind = 'stream' | 'raw' | 'stompjs';
 
 /** One transfer: consumer process first (subscribed), then the producer; checks the byte count. */
-async function transfer(kind: Kind, endpoint: string, bytes: number, chunkSize: number, window: number, extra: Record<string, unknown> = {}): Promise<{ rate: number; producer: RoleReport; consumer: RoleReport; brokerCpu: number }> {
+interface Transfer { rate: number; producer: RoleReport; consumer: RoleReport; brokerCpu: number }
+interface CpuSample { producer: number; consumer: number; broker: number }
+
+/** CPU seconds per GiB of one transfer, for each process and the broker. */
+function cpuPerGiB(t: Transfer, bytes: number): CpuSample {
+  const g = bytes / GiB;
+  return { producer: t.producer.cpuSeconds / g, consumer: t.consumer.cpuSeconds / g, broker: t.brokerCpu / g };
+}
+
+/** Field-wise medians of CPU samples. */
+function medianCpu(xs: CpuSample[]): CpuSample {
+  return { producer: median(xs.map((x) => x.producer)), consumer: median(xs.map((x) => x.consumer)), broker: median(xs.map((x) => x.broker)) };
+}
+
+async function transfer(kind: Kind, endpoint: string, bytes: number, chunkSize: number, window: number, extra: Record<string, unknown> = {}): Promise<Transfer> {
   const q = uniqueQueue(kind);
   const args = { endpoint, q, bytes, chunkSize, window, ...extra, ...(kind === 'stream' ? {} : { impl: kind === 'raw' ? 'own' : 'stompjs' }) };
   const role = kind === 'stream' ? 'stream' : 'raw';
@@ -81,20 +95,19 @@ async function throughput(results: BenchResults): Promise<void> {
   console.log('endpoint       stream MiB/s  raw MiB/s  stompjs MiB/s  stream/raw  stream/stompjs');
   for (const endpoint of NAMES) {
     const rates: Record<Kind, number[]> = { stream: [], raw: [], stompjs: [] };
-    const cpu = { producer: [] as number[], consumer: [] as number[], broker: [] as number[], rawBroker: [] as number[] };
+    const cpu: Record<Kind, CpuSample[]> = { stream: [], raw: [], stompjs: [] };
     for (let r = 0; r < ROUNDS; r++) {
       for (const kind of ['stream', 'raw', 'stompjs'] as const) {
         const t = await transfer(kind, endpoint, BYTES, chunkOf(endpoint), DEFAULT_WINDOW);
         rates[kind].push(t.rate);
-        const perGiB = (s: number) => s / (BYTES / GiB);
-        if (kind === 'stream') { cpu.producer.push(perGiB(t.producer.cpuSeconds)); cpu.consumer.push(perGiB(t.consumer.cpuSeconds)); cpu.broker.push(perGiB(t.brokerCpu)); }
-        if (kind === 'raw') cpu.rawBroker.push(perGiB(t.brokerCpu));
+        cpu[kind].push(cpuPerGiB(t, BYTES));
       }
     }
+    const streamCpu = medianCpu(cpu.stream);
     const m = { stream: median(rates.stream), raw: median(rates.raw), stompjs: median(rates.stompjs) };
     const row: ThroughputResult = {
       endpoint, runs: rates, stream: m.stream, raw: m.raw, stompjs: m.stompjs, streamOverRaw: m.stream / m.raw, streamOverStompjs: m.stream / m.stompjs,
-      cpuSecondsPerGiB: { producer: median(cpu.producer), consumer: median(cpu.consumer), broker: median(cpu.broker), rawBroker: median(cpu.rawBroker) },
+      cpuSecondsPerGiB: { ...streamCpu, rawBroker: medianCpu(cpu.raw).broker },
     };
     results.throughput.push(row);
     console.log(`${endpoint.padEnd(14)} ${fmt(m.stream, 1, 12)} ${fmt(m.raw, 1, 10)} ${fmt(m.stompjs, 1, 14)} ${fmt(row.streamOverRaw, 2, 11)} ${fmt(row.streamOverStompjs, 2, 15)}`);
@@ -186,29 +199,22 @@ async function cpu(results: BenchResults): Promise<void> {
   const endpoint = TCP.includes('rabbitmq/tcp') ? 'rabbitmq/tcp' : TCP[0]!;
   const bytes = Math.min(BYTES, GiB);
   console.log(`\n## cpu: CPU seconds per GiB on ${endpoint} (${bytes / MiB} MiB, medians of ${ROUNDS} interleaved rounds), and the cost of hashing`);
-  const runs = { plain: [] as RoleReport[][], sha: [] as RoleReport[][], raw: [] as RoleReport[][] };
-  const broker = { plain: [] as number[], sha: [] as number[], raw: [] as number[] };
+  const runs = { plain: [] as CpuSample[], sha: [] as CpuSample[], raw: [] as CpuSample[] };
   for (let r = 0; r < ROUNDS; r++) {
-    const a = await transfer('stream', endpoint, bytes, chunkOf(endpoint), DEFAULT_WINDOW);
-    runs.plain.push([a.producer, a.consumer]);
-    broker.plain.push(a.brokerCpu);
-    const b = await transfer('stream', endpoint, bytes, chunkOf(endpoint), DEFAULT_WINDOW, { digest: true });
-    runs.sha.push([b.producer, b.consumer]);
-    broker.sha.push(b.brokerCpu);
-    const c = await transfer('raw', endpoint, bytes, chunkOf(endpoint), DEFAULT_WINDOW);
-    runs.raw.push([c.producer, c.consumer]);
-    broker.raw.push(c.brokerCpu);
+    runs.plain.push(cpuPerGiB(await transfer('stream', endpoint, bytes, chunkOf(endpoint), DEFAULT_WINDOW), bytes));
+    runs.sha.push(cpuPerGiB(await transfer('stream', endpoint, bytes, chunkOf(endpoint), DEFAULT_WINDOW, { digest: true }), bytes));
+    runs.raw.push(cpuPerGiB(await transfer('raw', endpoint, bytes, chunkOf(endpoint), DEFAULT_WINDOW), bytes));
   }
-  const perGiB = (rs: RoleReport[][], i: number) => median(rs.map((x) => x[i]!.cpuSeconds)) / (bytes / GiB);
+  const [plain, sha256, raw] = [medianCpu(runs.plain), medianCpu(runs.sha), medianCpu(runs.raw)];
   const xxh = await hashCost(createXXHash64, true);
   const sha = await hashCost(createSHA256, false);
   const row = {
     endpoint,
-    stream: { producer: perGiB(runs.plain, 0), consumer: perGiB(runs.plain, 1) },
-    streamSha256: { producer: perGiB(runs.sha, 0), consumer: perGiB(runs.sha, 1) },
-    raw: { producer: perGiB(runs.raw, 0), consumer: perGiB(runs.raw, 1) },
+    stream: { producer: plain.producer, consumer: plain.consumer },
+    streamSha256: { producer: sha256.producer, consumer: sha256.consumer },
+    raw: { producer: raw.producer, consumer: raw.consumer },
     hashSecondsPerGiB: { xxh64PerFragment: xxh, sha256: sha },
-    brokerSecondsPerGiB: { raw: median(broker.raw) / (bytes / GiB), stream: median(broker.plain) / (bytes / GiB), streamSha256: median(broker.sha) / (bytes / GiB) },
+    brokerSecondsPerGiB: { raw: raw.broker, stream: plain.broker, streamSha256: sha256.broker },
   };
   results.cpu = row;
   const share = (h: number, total: number) => `${fmt((100 * h) / total, 1)} %`;

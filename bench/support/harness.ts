@@ -62,9 +62,12 @@ export interface RoleProcess {
 /** Starts `bench/roles.ts <role> <json args>` in a fresh Node process. */
 export function runRole(role: string, args: Record<string, unknown>, nodeArgs: string[] = []): RoleProcess {
   const p = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', ROLES, role, JSON.stringify(args)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
+  let errTail = '';
+  // Shown as it comes, and its tail kept: a failed role's error (e.g. ERR_GAP) reaches the caller.
+  p.stderr.on('data', (d: Buffer) => { process.stderr.write(d); errTail = (errTail + d.toString()).slice(-2000); });
   let onReady!: () => void;
   let onFail!: (e: Error) => void;
   const ready = new Promise<void>((resolve, reject) => { onReady = resolve; onFail = reject; });
@@ -72,7 +75,7 @@ export function runRole(role: string, args: Record<string, unknown>, nodeArgs: s
   const report = new Promise<RoleReport>((resolve, reject) => {
     p.on('exit', (code) => {
       const line = out.split('\n').reverse().find((l) => l.startsWith('{'));
-      const err = new Error(`bench role ${role} exited ${code}: ${out.slice(-2000)}`);
+      const err = new Error(`bench role ${role} exited ${code}: ${out.slice(-2000)}${errTail}`);
       onFail(err);
       if (code !== 0 || !line) reject(err);
       else resolve(JSON.parse(line) as RoleReport);

@@ -61,7 +61,7 @@ export interface BrokerProfile {
   readonly maxFrameSize: number;
   /**
    * Fragment size a stream uses when the producer does not choose one (docs/performance.md):
-   * 1 MiB on RabbitMQ (about 1.5× the throughput of 256 KiB on TCP), 256 KiB elsewhere
+   * 1 MiB on RabbitMQ (1.1–1.9× the throughput of 256 KiB on TCP in the sweep), 256 KiB elsewhere
    * (ActiveMQ 5.17 skipped messages on dispatch with 1 MiB fragments, see docs/brokers.md).
    */
   readonly defaultChunkSize: number;

@@ -308,7 +308,7 @@ export class IncomingStream {
    *
    * The clock is lazy: arriving fragments only clear `#waitingSince`, and one timer checks it
    * at the deadline and re-arms for the remainder. Setting and clearing a timer per fragment
-   * cost about 10 % of the consumer's CPU on RabbitMQ/TCP (bench, CPU section).
+   * cost about 10 % of the consumer's CPU on RabbitMQ/TCP (512 MiB, idleTimeout 30 s against 0).
    */
   #armIdle(): void {
     if (this.#idleTimeout <= 0 || this.#state !== 'reading') return;

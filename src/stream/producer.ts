@@ -221,18 +221,23 @@ export class StreamProducer {
 
   /** Sends the partly filled fragment now; the next write waits for window room. */
   #emitBuffered(): void {
-    if (this.#fill === 0 || !this.#buffer || this.#failure !== undefined) return;
-    const body = this.#buffer.subarray(0, this.#fill);
-    this.#fill = 0;
-    this.#emit(body);
+    if (this.#failure !== undefined) return;
+    const body = this.#takeBuffered();
+    if (body) this.#emit(body);
   }
 
   async #flush(): Promise<void> {
     this.#stopLinger();
-    if (this.#fill === 0 || !this.#buffer) return;
+    const body = this.#takeBuffered();
+    if (body) await this.#sendData(body);
+  }
+
+  /** The partly filled fragment, if any; send() copies it synchronously, so the buffer is free again at once. */
+  #takeBuffered(): Uint8Array | undefined {
+    if (this.#fill === 0 || !this.#buffer) return undefined;
     const body = this.#buffer.subarray(0, this.#fill);
     this.#fill = 0;
-    await this.#sendData(body); // send() copies synchronously, so the buffer is free again
+    return body;
   }
 
   async #sendData(body: Uint8Array): Promise<void> {
