@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@stomp/stompjs';
 import WebSocket from 'ws';
 import {
-  BrokerError, ConnectionError, fromStompJs, openStompSession, type StompMessage, type StompSession,
+  BrokerError, ConnectionError, connectorFor, fromStompJs, openStompSession, type StompMessage, type StompSession, type TransportConnector,
 } from '../../src/index.js';
 import { endpoints, firstDifference, randomBytes, uniqueQueue } from '../support/endpoints.js';
 import { startFreezeProxy } from '../support/freeze-proxy.js';
@@ -112,9 +112,31 @@ describe.each(endpoints)('STOMP session over $name', (ep) => {
   });
 
   it('rejects bad credentials with a BrokerError (ERROR frame)', async () => {
-    const err = await openStompSession(ep.url, { ...ep.options, passcode: 'wrong' }).catch((e: unknown) => e);
+    // ActiveMQ 5.17 now and then closes a refused CONNECT before its ERROR frame is out (seen in
+    // CI after a broker restart: 2 of 300). That must surface as a failed connect, never as a
+    // session; the ERROR frame must still win on a retry.
+    const others: unknown[] = [];
+    let err: unknown;
+    for (let i = 0; i < 5 && !(err instanceof BrokerError); i++) {
+      err = await openStompSession(ep.url, { ...ep.options, passcode: 'wrong' }).catch((e: unknown) => e);
+      if (!(err instanceof BrokerError)) others.push(err);
+    }
     expect(err).toBeInstanceOf(BrokerError);
     expect(err).toMatchObject({ code: 'ERR_BROKER' });
+    for (const o of others) expect(o).toMatchObject({ code: 'ERR_CONNECT_FAILED', message: expect.stringContaining('before answering CONNECT') });
+  });
+
+  // ActiveMQ closes a refused connection at once (RabbitMQ keeps it open for seconds after its
+  // ERROR frame, Web-STOMP until the connect timeout), and it is the broker that sometimes
+  // closes without the ERROR frame.
+  it.runIf(ep.broker === 'activemq')('reports a close before CONNECTED as a failed connect, not as a lost session', async () => {
+    // The real broker refuses the login; a connector that swallows what the broker sends
+    // stands in for the ERROR frame that ActiveMQ sometimes never writes.
+    const swallowing: TransportConnector = (url, handlers, options) =>
+      connectorFor(url).connector(url, { ...handlers, data: () => undefined }, options);
+    const err = await openStompSession(ep.url, { ...ep.options, passcode: 'wrong', transport: swallowing }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConnectionError);
+    expect(err).toMatchObject({ code: 'ERR_CONNECT_FAILED', message: expect.stringContaining('before answering CONNECT') });
   });
 
   it('rejects every pending receipt and ends subscriptions when the connection dies (never hangs)', async () => {
