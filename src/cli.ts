@@ -18,7 +18,7 @@ import { mkdir, open as openFile, rename, rm, stat, type FileHandle } from 'node
 import { basename, join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import {
-  connect, ConnectionError, ErrorCode, InvalidOptionError, StompStreamsError, type IncomingStream, type StreamSession,
+  connect, ConnectionError, ErrorCode, InvalidOptionError, StompStreamsError, type IncomingStream, type StreamInfo, type StreamSession,
 } from './index.js';
 import { Progress, formatBytes } from './cli/progress.js';
 import { safeFileName } from './cli/safe-name.js';
@@ -110,6 +110,8 @@ async function receive(positionals: string[], values: Values): Promise<number> {
   const count = intOption(values, 'count');
   if (values.out !== '-') await mkdir(values.out, { recursive: true });
   const session = await open(values);
+  const out = values.out;
+  const discarded: Promise<void>[] = [];
   let failures = 0;
   let n = 0;
   try {
@@ -117,17 +119,24 @@ async function receive(positionals: string[], values: Values): Promise<number> {
     if (recovery !== 'resume' && recovery !== 'discard' && recovery !== 'restart') throw new UsageError('--recovery must be resume, restart or discard');
     const it = session.streams(values.from, {
       digest: 'sha256', commit: 'manual', onRedelivery: recovery, idleTimeout: intOption(values, 'idle-timeout'),
-      onDiscard: (info) => process.stderr.write(`discarded ${info.name} (${info.id}): its previous receiver failed\n`),
+      onDiscard: (info) => discarded.push(forgetPartial(out, info)),
     });
     for await (const incoming of it) {
-      const ok = await receiveOne(incoming, values.out);
+      const ok = await receiveOne(incoming, out);
       if (!ok) failures++;
       if (count !== undefined && ++n >= count) break;
     }
   } finally {
+    await Promise.all(discarded);
     await session.close();
   }
   return failures > 0 ? 1 : 0;
+}
+
+/** A discarded stream is never resumed: its partial file (left by the receiver that died) goes. */
+async function forgetPartial(out: string, info: StreamInfo): Promise<void> {
+  process.stderr.write(`discarded ${info.name} (${info.id}): its previous receiver failed\n`);
+  if (out !== '-') await rm(join(out, `.${info.id}.partial`), { force: true });
 }
 
 async function receiveOne(incoming: IncomingStream, out: string): Promise<boolean> {
@@ -151,6 +160,7 @@ async function receiveToStdout(incoming: IncomingStream, progress: Progress): Pr
   });
   await incoming.readable.pipeThrough(counter).pipeTo(sink, { preventClose: true });
   const r = await incoming.result;
+  incoming.commit(r.length); // written: the stream is finished
   return `received ${incoming.info.name} ${r.bytes} bytes in ${progress.elapsed.toFixed(2)} s, sha256 ${r.sha256 ?? 'n/a'} verified`;
 }
 
@@ -190,6 +200,9 @@ async function receiveToFile(incoming: IncomingStream, out: string, progress: Pr
   }
   const target = await targetPath(out, info.name, info.id);
   await rename(partial, target);
+  // Only now is the stream finished on the broker: a receiver killed before this line leaves
+  // the end uncommitted, and the next receiver finishes the partial file instead of losing it.
+  incoming.commit(r.length);
   const resumed = info.offset > 0 ? `, resumed at byte ${info.offset}` : '';
   return `received ${info.name} ${r.length} bytes (${formatBytes(r.length)}) -> ${target} in ${progress.elapsed.toFixed(2)} s, ${progress.rate.toFixed(1)} MiB/s${resumed}, sha256 ${sha256} verified`;
 }
@@ -197,7 +210,7 @@ async function receiveToFile(incoming: IncomingStream, out: string, progress: Pr
 async function openPartial(path: string, offset: number, name: string): Promise<FileHandle> {
   if (offset === 0) return openFile(path, 'w');
   const fh = await openFile(path, 'r+').catch(() => {
-    throw new StompStreamsError(ErrorCode.Gap, `cannot resume ${JSON.stringify(name)} at byte ${offset}: no partial file ${path} here (the failed receiver used another directory?)`);
+    throw new StompStreamsError(ErrorCode.Gap, `cannot resume ${JSON.stringify(name)} at byte ${offset}: no partial file ${path} here (the failed receiver used another directory, or renamed the finished file just before it died)`);
   });
   const { size } = await fh.stat();
   if (size < offset) {

@@ -79,7 +79,7 @@ export class StreamConsumer implements AsyncIterableIterator<IncomingStream> {
   }
 
   async next(): Promise<IteratorResult<IncomingStream>> {
-    if (this.#current) await this.#current.finished;
+    if (this.#current) await this.#current.release(true); // asking for the next stream finishes this one
     this.#current = undefined;
     for (;;) {
       const msg = await this.#nextAnnouncement();
@@ -90,13 +90,26 @@ export class StreamConsumer implements AsyncIterableIterator<IncomingStream> {
   }
 
   async return(): Promise<IteratorResult<IncomingStream>> {
-    if (this.#stopped) return { value: undefined, done: true };
+    // Leaving the loop: a stream whose end was not committed (manual commit) goes back.
+    await this.#stop(() => this.#current?.release(false));
+    return { value: undefined, done: true };
+  }
+
+  /**
+   * Takes no further stream, and ends the subscription once the application has finished the
+   * current one by itself (`receive()`: a manual-commit stream waits for its end commit). @internal
+   */
+  async stopAfterCurrent(): Promise<void> {
+    await this.#stop(() => this.#current?.finished);
+  }
+
+  async #stop(letGo: () => Promise<void> | undefined): Promise<void> {
+    if (this.#stopped) return;
     this.#stopped = true;
     this.#waiter?.();
-    if (this.#current) await this.#current.finished;
+    await letGo();
     await this.#sub.unsubscribe().catch(() => undefined);
     this.#releasePending();
-    return { value: undefined, done: true };
   }
 
   #onAnnouncement(msg: StompMessage): void {

@@ -98,7 +98,8 @@ export interface IncomingStats extends CreditStats {
   duplicates: number;
 }
 
-type State = 'reading' | 'ended' | 'draining' | 'done';
+/** `unsettled`: manual commit only, the readable closed and the application has not committed the end yet. */
+type State = 'reading' | 'ended' | 'unsettled' | 'draining' | 'done';
 
 const DRAIN_TIMEOUT = 30_000;
 
@@ -139,6 +140,9 @@ export class IncomingStream {
   #controller!: ReadableStreamDefaultController<Uint8Array>;
   #settleResult!: { resolve: (r: StreamResult) => void; reject: (e: unknown) => void };
   #settleFinished!: () => void;
+  /** Resolves when the stream reaches `unsettled`. */
+  #unsettled: Promise<void>;
+  #onUnsettled!: () => void;
   #drainTimer: ReturnType<typeof setTimeout> | undefined;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
   /** When this consumer began waiting for data; undefined while it is not waiting. */
@@ -167,6 +171,7 @@ export class IncomingStream {
     this.result = new Promise((resolve, reject) => { this.#settleResult = { resolve, reject }; });
     this.result.catch(() => undefined);
     this.finished = new Promise((resolve) => { this.#settleFinished = resolve; });
+    this.#unsettled = new Promise((resolve) => { this.#onUnsettled = resolve; });
     this.readable = new ReadableStream<Uint8Array>({
       start: (c) => { this.#controller = c; },
       pull: () => this.#pull(),
@@ -266,19 +271,43 @@ export class IncomingStream {
   /**
    * Manual commit (`commit: 'manual'`): acknowledges every fragment the application has read
    * whose last byte lies before `offset`, so a consumer that dies later resumes there. Offsets
-   * are stream offsets (`info.offset` + bytes read). The end of the stream commits everything.
+   * are stream offsets (`info.offset` + bytes read).
+   *
+   * The stream itself is finished (its announcement acknowledged, so it can never come back)
+   * only by a commit of its whole `length` made after the readable closed, or when the
+   * application asks the iterator for the next stream. Leaving the loop (`break`, `return()`)
+   * without that commit hands the stream back: the next consumer resumes it at the first
+   * uncommitted byte. So a consumer killed between storing the last bytes and finishing its
+   * own bookkeeping (renaming a file, say) never loses the stream.
    *
    * @example
    * ```ts
    * const s = await session.receive('/queue/files', { commit: 'manual' });
    * // … after the sink durably stored bytes up to `stored`:
    * s.commit(stored);
+   * // … after the readable closed and the application is done with the whole stream:
+   * s.commit((await s.result).length);
    * ```
    */
   commit(offset: number): void {
     if (!Number.isSafeInteger(offset) || offset < 0) throw new InvalidOptionError('offset', `expected a non-negative integer, got ${offset}`);
     this.#committed = Math.max(this.#committed, offset);
+    if (this.#state === 'unsettled' && this.#end && offset >= this.#end.f.length) {
+      void this.#settle();
+      return;
+    }
     this.#ackCommitted();
+  }
+
+  /**
+   * The consumer is moving on: waits until the stream is finished or ended unsettled, then
+   * settles it (`settle`, the application asked for the next stream) or hands it back without
+   * acknowledging its end (the application left the loop). @internal
+   */
+  async release(settle: boolean): Promise<void> {
+    await Promise.race([this.finished, this.#unsettled]);
+    if (this.#state === 'unsettled') await (settle ? this.#settle() : this.#giveBack());
+    await this.finished;
   }
 
   #ackCommitted(): void {
@@ -359,7 +388,22 @@ export class IncomingStream {
     } else {
       this.#controller.close();
       this.#settleResult.resolve(result);
+      if (this.#manual) return this.#awaitFinalCommit();
     }
+    await this.#settle();
+  }
+
+  /** Manual commit: the end waits for the application (see {@link commit}). */
+  #awaitFinalCommit(): void {
+    this.#state = 'unsettled';
+    this.#ackCommitted();
+    this.#onUnsettled();
+  }
+
+  /** Acknowledges the rest, the announcement, then the end marker, and lets the stream go. */
+  async #settle(): Promise<void> {
+    const end = this.#end as { f: EndFragment; msg: StompMessage };
+    this.#state = 'done';
     this.#ackAllHeld();
     // The announcement first, then the end marker: a consumer dying between the two leaves
     // only an end marker that expires with the stream, whereas the other order would hand the
@@ -367,6 +411,13 @@ export class IncomingStream {
     const announcementAcked = await this.#session.ack(this.#announcement, { receipt: true }).then(() => true, () => false);
     this.#ackNow(end.msg);
     await this.#release(announcementAcked);
+  }
+
+  /** Lets an unsettled stream go unacknowledged: the broker hands it to the next consumer. */
+  async #giveBack(): Promise<void> {
+    this.#state = 'done';
+    await this.#sub.unsubscribe().catch(() => undefined);
+    this.#settleFinished();
   }
 
   #resultOf(end: EndFragment): StreamResult {
@@ -402,6 +453,11 @@ export class IncomingStream {
   }
 
   #fail(err: Error): void {
+    if (this.#state === 'unsettled') { // the readable closed already; the session is gone: nothing to acknowledge
+      this.#state = 'done';
+      this.#settleFinished();
+      return;
+    }
     if (this.#state === 'done' || this.#failure) return;
     this.#stopIdle();
     this.#failure = err;

@@ -145,21 +145,28 @@ export class StreamSession {
 
   /** Incoming streams, one at a time (see the README on consuming). */
   streams(destination: string, options?: ConsumeOptions): AsyncIterableIterator<IncomingStream> & { readonly maxOpen: number } {
+    return this.#consumer(destination, options);
+  }
+
+  /**
+   * The next single stream on `destination`; the consumer stops taking streams after it. With
+   * `commit: 'manual'` the stream is finished by committing its length after reading it.
+   */
+  async receive(destination: string, options?: ConsumeOptions): Promise<IncomingStream> {
+    const consumer = this.#consumer(destination, options);
+    const r = await consumer.next();
+    void consumer.stopAfterCurrent();
+    if (r.done) throw new ConnectionError(ErrorCode.SessionClosed, 'the session closed before a stream arrived');
+    return r.value;
+  }
+
+  #consumer(destination: string, options: ConsumeOptions | undefined): StreamConsumer {
     const dest = checkDestination(destination);
     const opts = resolveConsumeOptions(options);
     return new StreamConsumer({
       session: this.stomp, destination: dest, fragmentDestination: this.#fragmentDestination, onSkip: this.#onSkip,
       management: this.#management, onWarning: this.#onWarning,
     }, opts);
-  }
-
-  /** The next single stream on `destination`; the consumer stops taking streams after it. */
-  async receive(destination: string, options?: ConsumeOptions): Promise<IncomingStream> {
-    const it = this.streams(destination, options);
-    const r = await it.next();
-    void it.return?.();
-    if (r.done) throw new ConnectionError(ErrorCode.SessionClosed, 'the session closed before a stream arrived');
-    return r.value;
   }
 
   /** Disconnects (politely: DISCONNECT with receipt). */

@@ -91,6 +91,61 @@ describe.each(endpoints.filter((e) => e.transport === 'tcp'))('consumer death ov
     }
   });
 
+  it('manual commit: the end counts only once committed after the readable closed; dying before that hands the stream over', async () => {
+    const q = uniqueQueue('commit-end');
+    const data = randomBytes(6 * 16 * 1024 + 5, 9);
+    const producer = await connect(ep.url, ep.options);
+    const first = await connect(ep.url, ep.options);
+    const second = await connect(ep.url, ep.options);
+    try {
+      await producer.send(q, data, { chunkSize: 16 * 1024, delivery: 'complete', name: 'all-read' });
+      const dying = await first.receive(q, { window: 4, commit: 'manual' });
+      let pos = 0;
+      await dying.readable.pipeTo(new WritableStream({ write(chunk) { pos += chunk.byteLength; dying.commit(pos); } }));
+      expect((await dying.result).length).toBe(data.length); // read, verified, every byte committed...
+      await new Promise((r) => setTimeout(r, 300));
+      first.stomp.destroy(); // ...but it dies before committing the end (renaming its file, say)
+      const next = await second.receive(q, { window: 4, commit: 'manual' });
+      expect(next.info).toMatchObject({ redelivered: true, offset: data.length });
+      expect((await collect(next.readable)).length).toBe(0);
+      next.commit((await next.result).length);
+      await next.finished;
+      const again = await second.receive(q, { signal: AbortSignal.timeout(1500) }).then(() => undefined, (e: unknown) => e);
+      expect(again).toMatchObject({ code: 'ERR_ABORTED' }); // finished for good: nothing comes back
+    } finally {
+      await producer.close();
+      await second.close();
+    }
+  });
+
+  it('manual commit: next() finishes the previous stream, leaving the loop without the end commit hands it back', async () => {
+    const q = uniqueQueue('commit-loop');
+    const producer = await connect(ep.url, ep.options);
+    const first = await connect(ep.url, ep.options);
+    const second = await connect(ep.url, ep.options);
+    try {
+      for (const name of ['a', 'b']) await producer.send(q, randomBytes(40_000, 10), { name, chunkSize: 16 * 1024, delivery: 'complete' });
+      const names: string[] = [];
+      for await (const s of first.streams(q, { commit: 'manual' })) {
+        names.push(s.info.name);
+        await collect(s.readable); // never commits: 'a' is finished by next(), 'b' goes back on break
+        if (names.length === 2) break;
+      }
+      expect(names).toEqual(['a', 'b']);
+      await first.close(); // RabbitMQ hands back what a connection held only when it closes
+      const b = await second.receive(q, { commit: 'manual' });
+      expect(b.info).toMatchObject({ name: 'b', redelivered: true, offset: 0 });
+      expect((await collect(b.readable)).length).toBe(40_000);
+      b.commit((await b.result).length);
+      await b.finished;
+      const again = await second.receive(q, { signal: AbortSignal.timeout(1500) }).then(() => undefined, (e: unknown) => e);
+      expect(again).toMatchObject({ code: 'ERR_ABORTED' }); // 'a' and 'b' are finished for good
+    } finally {
+      await producer.close();
+      await second.close();
+    }
+  });
+
   it('poison: after maxRedeliveries hand-overs the stream fails with ERR_REDELIVERY_LIMIT, is drained, and the consumer moves on', async () => {
     const q = uniqueQueue('poison');
     const maxRedeliveries = 2;

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type StreamSession } from '../../src/index.js';
 import { randomBytes, uniqueQueue } from '../support/endpoints.js';
-import { rabbitQueues } from '../support/leftovers.js';
+import { activemqBrowse, rabbitQueues } from '../support/leftovers.js';
 
 const TRIALS = Number(process.env['RELIABILITY_TRIALS'] ?? 20);
 const SIZE = 12 * 1024 * 1024;
@@ -33,6 +33,18 @@ function receiver(url: string, q: string, out: string, extra: string[]): ChildPr
 async function partialSize(dir: string): Promise<number> {
   const f = (await readdir(dir).catch(() => [] as string[])).find((n) => n.endsWith('.partial'));
   return f ? (await stat(join(dir, f)).catch(() => ({ size: -1 }))).size : -1;
+}
+
+/** Kills `p` with SIGKILL once the partial file reaches `killAt` bytes; the size it had then, or -1 if `p` finished first. */
+async function killOnceGrown(p: ReturnType<typeof receiver>, dir: string, killAt: number): Promise<number> {
+  let killedAt = -1;
+  while (p.exitCode === null) {
+    const size = await partialSize(dir);
+    if (size >= killAt) { p.kill('SIGKILL'); killedAt = size; break; }
+    await new Promise((r) => setTimeout(r, 3));
+  }
+  await p.done;
+  return killedAt;
 }
 
 const MANAGEMENT = 'http://127.0.0.1:15672';
@@ -61,14 +73,7 @@ describe.each([
       try {
         const receipt = await producer.send(q, data, { name: `t${t}.bin`, chunkSize: 64 * 1024, delivery: 'complete', retain: restart });
         const killAt = Math.floor((0.02 + Math.random() * 0.9) * SIZE);
-        const first = receiver(url, q, dir, extra);
-        let killedAt = -1;
-        while (first.exitCode === null) {
-          const size = await partialSize(dir);
-          if (size >= killAt) { first.kill('SIGKILL'); killedAt = size; break; }
-          await new Promise((r) => setTimeout(r, 3));
-        }
-        await first.done;
+        const killedAt = await killOnceGrown(receiver(url, q, dir, extra), dir, killAt);
         const finalPath = join(dir, `t${t}.bin`);
         const finished = await stat(finalPath).then(() => true, () => false);
         let log = `trial ${t}: kill at >= ${killAt} bytes, partial file had ${killedAt}`;
@@ -97,5 +102,66 @@ describe.each([
       }
     }
     expect(totals).toMatchObject({ trials, completed: trials, bytesLost: 0, bytesDuplicated: 0 });
+  }, 60_000 + trials * 20_000);
+});
+
+/**
+ * discard: the receiver that takes over a killed receiver's stream drops the rest of it (no
+ * file, no partial file, nothing left on the broker) and goes on to the next stream, which
+ * must arrive byte-exact.
+ */
+describe.each([
+  { name: 'activemq', url: 'tcp://127.0.0.1:61613' },
+  { name: 'rabbitmq', url: 'tcp://127.0.0.1:61623' },
+])('kill -9 of a receiving process on $name (discard)', ({ name, url }) => {
+  const trials = Math.ceil(TRIALS / 4);
+  const extra = ['--recovery', 'discard'];
+  let producer: StreamSession;
+  const totals = { trials: 0, killedMidStream: 0, discarded: 0, nextIntact: 0, filesLeft: 0, messagesLeft: 0 };
+  beforeAll(async () => { producer = await connect(url, { login: 'guest', passcode: 'guest' }); });
+  afterAll(async () => {
+    await producer?.close();
+    recordTotal(`[reliability] kill -9 consumer, ${name} (discard): trials ${totals.trials}, killed mid-stream ${totals.killedMidStream}, `
+      + `discarded ${totals.discarded}, next stream intact ${totals.nextIntact}, files left of discarded streams ${totals.filesLeft}, messages left on the broker ${totals.messagesLeft}`);
+  });
+
+  /** Messages the broker still holds on `destination`. */
+  async function held(destination: string): Promise<number> {
+    if (name === 'activemq') return activemqBrowse(url, destination, 1500);
+    const queue = destination.replace('/queue/', '');
+    return (await rabbitQueues(queue)).get(queue) ?? 0;
+  }
+
+  it(`${trials} trials: the next receiver drops the killed stream and receives the following one`, async () => {
+    for (let t = 0; t < trials; t++) {
+      const q = uniqueQueue(`kill-discard-${name}`);
+      const dir = await mkdtemp(join(tmpdir(), 'ss-kill-'));
+      const victim = randomBytes(SIZE, 3000 + t);
+      const next = randomBytes(SIZE / 8, 4000 + t);
+      try {
+        const sent = await producer.send(q, victim, { name: `victim${t}.bin`, chunkSize: 64 * 1024, delivery: 'complete' });
+        await producer.send(q, next, { name: `next${t}.bin`, chunkSize: 64 * 1024, delivery: 'complete' });
+        const killAt = Math.floor((0.02 + Math.random() * 0.9) * SIZE);
+        const killedAt = await killOnceGrown(receiver(url, q, dir, extra), dir, killAt);
+        totals.trials++;
+        if (killedAt < 0) { console.log(`[reliability] ${name} discard trial ${t}: the receiver finished before the kill`); continue; }
+        totals.killedMidStream++;
+        const second = receiver(url, q, dir, extra);
+        expect(await second.done).toBe(0);
+        const log = second.log();
+        if (log.includes(`discarded victim${t}.bin`)) totals.discarded++;
+        const files = await readdir(dir);
+        totals.filesLeft += files.filter((f) => f.startsWith('victim') || f.endsWith('.partial')).length;
+        const got = await readFile(join(dir, `next${t}.bin`)).catch(() => Buffer.alloc(0));
+        if (Buffer.compare(got, Buffer.from(next)) === 0) totals.nextIntact++;
+        const left = (await held(sent.fragmentDestination)) + (await held(q));
+        totals.messagesLeft += left;
+        console.log(`[reliability] ${name} discard trial ${t}: killed with ${killedAt} bytes in the partial file; files afterwards: ${files.join(', ')}; messages left ${left}; ${log.trim().split('\n').join(' / ')}`);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    }
+    expect(totals).toMatchObject({ discarded: totals.killedMidStream, nextIntact: totals.killedMidStream, filesLeft: 0, messagesLeft: 0 });
+    expect(totals.killedMidStream).toBeGreaterThan(0);
   }, 60_000 + trials * 20_000);
 });
