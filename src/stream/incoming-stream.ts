@@ -16,7 +16,8 @@ import { ConnectionError, ErrorCode, IntegrityError, InvalidOptionError, StompSt
 import type { StompMessage, StompSession, Subscription } from '../stomp/session-types.js';
 import { fromBase64 } from './base64.js';
 import { CreditWindow, type CreditStats } from './credit-window.js';
-import { decodeAbortReason, decodeFragment, type Announcement, type EndFragment } from './fragment-codec.js';
+import { decodeAbortReason, decodeFragment, type Announcement, type DataFragment, type EndFragment, type Fragment } from './fragment-codec.js';
+import { ReorderBuffer } from './reorder-buffer.js';
 import { ContentDigest, FragmentHasher } from './stream-hash.js';
 import { StreamVerifier } from './stream-verifier.js';
 import type { ResolvedConsumeOptions } from './stream-options.js';
@@ -96,12 +97,16 @@ export interface IncomingStats extends CreditStats {
   bytesDelivered: number;
   /** Duplicates dropped. */
   duplicates: number;
+  /** Fragments that arrived ahead of their turn and were held until the ones before them came (broker reordering). */
+  reordered: number;
 }
 
 /** `unsettled`: manual commit only, the readable closed and the application has not committed the end yet. */
 type State = 'reading' | 'ended' | 'unsettled' | 'draining' | 'done';
 
 const DRAIN_TIMEOUT = 30_000;
+/** Longest wait for a missing fragment once later ones arrived (ActiveMQ's reordered ones came within milliseconds). */
+const GAP_WAIT = 5_000;
 
 /**
  * A stream being received. Get one from `session.streams()` or `session.receive()`.
@@ -144,12 +149,17 @@ export class IncomingStream {
   #unsettled: Promise<void>;
   #onUnsettled!: () => void;
   #drainTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Fragments that arrived ahead of their turn, and how long to wait for the missing ones. */
+  #ahead: ReorderBuffer<{ msg: StompMessage; f: DataFragment | EndFragment }>;
+  #gapTimer: ReturnType<typeof setTimeout> | undefined;
+  #gapWait: number;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
   /** When this consumer began waiting for data; undefined while it is not waiting. */
   #waitingSince: number | undefined;
   #idleTimeout: number;
   #delivered = 0;
   #duplicates = 0;
+  #reordered = 0;
   /** Runs once this consumer is done with the stream for good (deletes a retained stream's queue). */
   #cleanup: (() => Promise<void>) | undefined;
 
@@ -166,6 +176,8 @@ export class IncomingStream {
     this.#verifier = new StreamVerifier(hasher, Math.min(opts.maxChunkSize, a.chunkSize), a.size, redelivered);
     this.#window = new CreditWindow(opts.window);
     this.#idleTimeout = opts.idleTimeout;
+    this.#ahead = new ReorderBuffer(opts.window);
+    this.#gapWait = opts.idleTimeout > 0 ? Math.min(opts.idleTimeout, GAP_WAIT) : GAP_WAIT;
     this.#manual = opts.commit === 'manual';
     this.info = infoOf(a, announcement, redelivered);
     this.result = new Promise((resolve, reject) => { this.#settleResult = { resolve, reject }; });
@@ -203,7 +215,7 @@ export class IncomingStream {
 
   /** Live counters. */
   stats(): IncomingStats {
-    return { ...this.#window.stats(), bytesDelivered: this.#delivered, duplicates: this.#duplicates };
+    return { ...this.#window.stats(), bytesDelivered: this.#delivered, duplicates: this.#duplicates, reordered: this.#reordered };
   }
 
   #onMessage(msg: StompMessage): void {
@@ -211,7 +223,7 @@ export class IncomingStream {
     if (this.#state === 'draining') return this.#drainOne(msg);
     if (this.#state !== 'reading') return;
     try {
-      this.#verify(msg);
+      this.#receive(msg);
       if (!this.#verifier.started) this.#armIdle(); // only keepalives so far: still waiting
     } catch (err) {
       this.#fail(err as Error);
@@ -219,8 +231,44 @@ export class IncomingStream {
     }
   }
 
-  #verify(msg: StompMessage): void {
+  /** Verifies `msg` now, or holds it until the fragments before it have arrived. */
+  #receive(msg: StompMessage): void {
     const f = decodeFragment(msg.headers, this.#a.id, this.#a.hash, this.#verifier.offset);
+    // Ahead of its turn: after the start, or before it on a stream that must start at 0.
+    const mustStartAtZero = !this.info.redelivered;
+    if ((f.type === 'data' || f.type === 'end') && f.seq > this.#verifier.nextSeq && (this.#verifier.started || mustStartAtZero)) {
+      return this.#holdAhead(msg, f);
+    }
+    this.#verify(msg, f);
+    for (let next = this.#ahead.take(this.#verifier.nextSeq); next; next = this.#ahead.take(this.#verifier.nextSeq)) {
+      this.#verify(next.msg, next.f);
+    }
+    if (this.#ahead.size === 0) clearTimeout(this.#gapTimer);
+  }
+
+  /**
+   * A fragment ahead of its turn (see {@link ReorderBuffer}): held until the missing ones
+   * arrive, for at most the gap wait; a gap once no more can arrive.
+   */
+  #holdAhead(msg: StompMessage, f: DataFragment | EndFragment): void {
+    const r = this.#ahead.hold(f.seq, { msg, f });
+    if (r.kind === 'full') throw this.#gapError(`the ${this.#ahead.size} fragments after it arrived first`);
+    if (r.kind === 'again') {
+      const same = r.held.f.type === f.type && (f.type !== 'data' || (r.held.f as DataFragment).hash === f.hash);
+      if (!same) throw new IntegrityError(ErrorCode.Sequence, `fragment ${f.seq} arrived twice with different content`, this.#verifier.offset);
+      this.#duplicates++;
+      this.#ackNow(msg);
+      return;
+    }
+    this.#reordered++;
+    if (this.#ahead.size === 1) this.#gapTimer = setTimeout(() => this.#fail(this.#gapError(`none came within ${this.#gapWait} ms`)), this.#gapWait);
+  }
+
+  #gapError(why: string): IntegrityError {
+    return new IntegrityError(ErrorCode.Gap, `expected fragment ${this.#verifier.nextSeq} (byte ${this.#verifier.offset}), got fragment ${this.#ahead.lowest()} and later ones: fragments are missing (${why})`, this.#verifier.offset);
+  }
+
+  #verify(msg: StompMessage, f: Fragment): void {
     const body = f.type === 'data' && f.encoding === 'base64' ? this.#decode64(msg.body) : msg.body;
     const v = this.#verifier.accept(f, body);
     if (this.#verifier.started) this.#first?.resolve();
@@ -368,6 +416,7 @@ export class IncomingStream {
     this.#waitingSince = undefined;
     clearTimeout(this.#idleTimer);
     this.#idleTimer = undefined;
+    clearTimeout(this.#gapTimer);
   }
 
   #wakeUp(): void {
@@ -490,12 +539,28 @@ export class IncomingStream {
     while (this.#window.next()) { /* moved to the handed-out set */ }
     this.#ackFinished();
     this.#ackAllHeld();
+    const heldEnd = this.#ackAhead();
     if (wasEnded && this.#end) {
       this.#ackNow(this.#end.msg);
       void this.#release();
       return;
     }
+    if (heldEnd) {
+      this.#state = 'done';
+      void this.#release();
+      return;
+    }
     this.#armDrainTimer();
+  }
+
+  /** Acknowledges the fragments held ahead of their turn; true if the end marker was among them. */
+  #ackAhead(): boolean {
+    let end = false;
+    for (const h of this.#ahead.clear()) {
+      this.#ackNow(h.msg);
+      end ||= h.f.type === 'end';
+    }
+    return end;
   }
 
   #drainOne(msg: StompMessage): void {

@@ -54,6 +54,11 @@ export class StreamVerifier {
     return this.#offset;
   }
 
+  /** Sequence number of the next fragment expected. */
+  get nextSeq(): number {
+    return this.#seq;
+  }
+
   /** True once the first data/end/abort message fixed the starting point. */
   get started(): boolean {
     return this.#started;

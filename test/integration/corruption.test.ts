@@ -12,7 +12,7 @@ import {
 import { CHAIN_START, FragmentHasher } from '../../src/stream/stream-hash.js';
 import { endpoints, randomBytes, uniqueQueue } from '../support/endpoints.js';
 
-type Mutation = 'none' | 'wrong-hash' | 'skip' | 'conflicting-duplicate' | 'identical-duplicate' | 'foreign-id' | 'bad-header' | 'wrong-end-length';
+type Mutation = 'none' | 'wrong-hash' | 'skip' | 'conflicting-duplicate' | 'identical-duplicate' | 'foreign-id' | 'bad-header' | 'wrong-end-length' | 'reordered';
 
 const PART = 1024;
 const parts = [randomBytes(PART, 1), randomBytes(PART, 2), randomBytes(PART, 3)];
@@ -30,8 +30,15 @@ async function rawStream(raw: StompSession, q: string, mutation: Mutation): Prom
   };
   let chain = CHAIN_START;
   let offset = 0;
-  const sendData = (seq: number, body: Uint8Array, patch: SendHeaders = {}) =>
-    raw.send(frag, body, { ...dataHeaders(id, seq, offset, h.hash(body), chain, 'binary'), ...broker(), ...patch });
+  // 'reordered' holds fragment 0 back until after fragment 2, and fragment 1 until after the
+  // end marker, as ActiveMQ 5.17.2 dispatches under memory pressure.
+  const held: (() => Promise<void>)[] = [];
+  const sendData = (seq: number, body: Uint8Array, patch: SendHeaders = {}) => {
+    const headers = { ...dataHeaders(id, seq, offset, h.hash(body), chain, 'binary'), ...broker(), ...patch };
+    const send = () => raw.send(frag, body, headers);
+    if (mutation === 'reordered' && seq < 2) { held.push(send); return Promise.resolve(); }
+    return send();
+  };
   for (let seq = 0; seq < parts.length; seq++) {
     const body = parts[seq] as Uint8Array;
     if (seq === 1 && mutation === 'skip') { chain = h.chain(chain, h.hash(body)); offset += PART; continue; }
@@ -39,6 +46,7 @@ async function rawStream(raw: StompSession, q: string, mutation: Mutation): Prom
     else if (seq === 1 && mutation === 'foreign-id') await sendData(seq, body, { 'ss-id': newStreamId() });
     else if (seq === 1 && mutation === 'bad-header') await sendData(seq, body, { 'ss-offset': '1e400' });
     else await sendData(seq, body);
+    if (seq === 2 && mutation === 'reordered') await (held.shift() as () => Promise<void>)();
     if (seq === 1 && mutation === 'identical-duplicate') await sendData(seq, body);
     chain = h.chain(chain, h.hash(body));
     offset += PART;
@@ -49,6 +57,7 @@ async function rawStream(raw: StompSession, q: string, mutation: Mutation): Prom
   }
   const length = mutation === 'wrong-end-length' ? offset + 1 : offset;
   await raw.send(frag, new Uint8Array(0), { ...endHeaders(id, parts.length, length, chain), ...broker() });
+  for (const send of held) await send();
   await raw.send(q, encodeAnnouncement(a), { ...announceHeaders(id), ...p.persistentHeaders });
 }
 
@@ -111,6 +120,16 @@ describe.each(endpoints.filter((e) => e.transport === 'tcp'))('corrupted streams
     expect(r.error).toBeUndefined();
     expect(r.delivered).toBe(3 * PART);
     expect((await r.incoming.result).duplicates).toBe(1);
+  });
+
+  it('puts fragments dispatched out of order back in order (2, 0, end, 1) and delivers the stream intact', async () => {
+    const q = uniqueQueue('raw-reordered');
+    await rawStream(raw, q, 'reordered');
+    const r = await consume(q);
+    expect(r.error).toBeUndefined();
+    expect(r.delivered).toBe(3 * PART);
+    await expect(r.incoming.result).resolves.toMatchObject({ length: 3 * PART, duplicates: 0 });
+    expect(r.incoming.stats().reordered).toBe(2); // fragment 2 and the end marker waited for their turn
   });
 
   it('moves on to the next stream after a corrupted one', async () => {
