@@ -12,7 +12,8 @@
  * Crash safety: the old count is acknowledged, then the new one sent with a receipt. A consumer
  * dying in the few milliseconds between loses the count, which restarts from 0 — the limit is
  * reached later, never wrongly early. If counts pile up, the next reader takes the largest.
- * The count expires with the stream's ttl.
+ * The consumer that finishes the stream removes the count; one left by a crash expires with the
+ * stream's ttl.
  * @module
  */
 import type { SendHeaders, StompMessage, StompSession } from '../stomp/session-types.js';
@@ -45,6 +46,23 @@ export async function countHandOver(session: StompSession, fragmentDestination: 
     const p = session.profile;
     await session.send(destination, String(count), { ...p.persistentHeaders, ...p.expiryHeaders(ttl, Date.now()), ...queueHeaders });
     return count;
+  } finally {
+    await sub.unsubscribe().catch(() => undefined);
+  }
+}
+
+/**
+ * Removes the stream's count once the stream is over for good (completed, drained or given up).
+ * Left for its ttl it would pin a whole KahaDB journal file on ActiveMQ (the store filled up to
+ * its 8 GB limit here after a day of kill suites, and the broker stopped every producer). @internal
+ */
+export async function clearHandOvers(session: StompSession, fragmentDestination: string, queueHeaders: SendHeaders): Promise<void> {
+  const seen: StompMessage[] = [];
+  const sub = session.subscribe(attemptsDestination(fragmentDestination), (m) => seen.push(m),
+    { ack: 'client-individual', prefetch: 16, headers: queueHeaders, resubscribe: false });
+  try {
+    await waitForCounts(seen);
+    for (const m of seen.slice()) await session.ack(m);
   } finally {
     await sub.unsubscribe().catch(() => undefined);
   }

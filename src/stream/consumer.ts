@@ -12,7 +12,7 @@ import { ConnectionError, ErrorCode, IntegrityError, InvalidOptionError, StompSt
 import { deleteQueue, queueNameOf, type ResolvedManagement } from '../stomp/rabbitmq-management.js';
 import type { StompMessage, StompSession, Subscription } from '../stomp/session-types.js';
 import { decodeAnnouncement, type Announcement } from './fragment-codec.js';
-import { countHandOver } from './attempt-counter.js';
+import { clearHandOvers, countHandOver } from './attempt-counter.js';
 import { IncomingStream } from './incoming-stream.js';
 import { ContentDigest, FragmentHasher } from './stream-hash.js';
 import type { ResolvedConsumeOptions } from './stream-options.js';
@@ -148,7 +148,8 @@ export class StreamConsumer implements AsyncIterableIterator<IncomingStream> {
     // A broker restart may deliver an interrupted stream's announcement again without the
     // redelivered flag (ActiveMQ does not persist it): we know better.
     const redelivered = msg.redelivered || this.#interrupted.delete(a.id);
-    const incoming = new IncomingStream(this.#t.session, msg, a, hasher, this.#o, digest, redelivered, this.#cleanupOf(a));
+    const counted = { yes: false };
+    const incoming = new IncomingStream(this.#t.session, msg, a, hasher, this.#o, digest, redelivered, this.#cleanupOf(a, counted));
     this.#track(incoming);
     // Subscribe to the fragments first, count the hand-over beside it: delaying the fragment
     // subscription (the counter may wait up to 0.85 s) made ActiveMQ hand out fragments past a
@@ -157,6 +158,7 @@ export class StreamConsumer implements AsyncIterableIterator<IncomingStream> {
       ? countHandOver(this.#t.session, a.fragments, a.ttl, a.queueHeaders).catch(() => 0) : Promise.resolve(0);
     await incoming.open(this.#o.window);
     const handOvers = await counting;
+    counted.yes = handOvers > 0;
     if (handOvers > this.#o.maxRedeliveries) {
       incoming.giveUp(new StompStreamsError(ErrorCode.RedeliveryLimit,
         `stream ${a.id} was handed over ${handOvers} times (maxRedeliveries ${this.#o.maxRedeliveries}): given up as poison, the rest is drained`));
@@ -174,9 +176,19 @@ export class StreamConsumer implements AsyncIterableIterator<IncomingStream> {
     return incoming;
   }
 
-  /** A retained stream's queue never expires: the consumer that finishes it deletes it. */
-  #cleanupOf(a: Announcement): (() => Promise<void>) | undefined {
-    if (!a.retained) return undefined;
+  /**
+   * What the consumer that finishes a stream for good removes from the broker: a retained
+   * stream's queue (it never expires), and the stream's hand-over count if it was counted.
+   */
+  #cleanupOf(a: Announcement, counted: { yes: boolean }): () => Promise<void> {
+    const dropQueue = a.retained ? this.#retainedCleanup(a) : undefined;
+    return async () => {
+      await dropQueue?.();
+      if (counted.yes) await clearHandOvers(this.#t.session, a.fragments, a.queueHeaders).catch(() => undefined);
+    };
+  }
+
+  #retainedCleanup(a: Announcement): () => Promise<void> {
     const { management, onWarning } = this.#t;
     const queue = queueNameOf(a.fragments);
     return async () => {

@@ -4,7 +4,7 @@
  * Design: one producer sends a stream's fragments in order, but a broker may dispatch them out
  * of order. ActiveMQ 5.17.2 does under memory pressure: with many streams queued and slow
  * consumers, a fresh stream's fragments arrived as 8, 3, 9, 4, 5, 6, 7, 10 (measured in the
- * many-streams kill suite, 8–13 of 160 streams per run). Failing those with `ERR_GAP` loses
+ * many-streams kill suite, 1–13 of 160 streams in each of 5 runs). Failing those with `ERR_GAP` loses
  * streams that are intact on the broker, so the consumer holds fragments that arrive ahead of
  * the next expected one and hands them to the verifier once the missing ones are in.
  *

@@ -5,6 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { connect, type IncomingStream, type StreamInfo, type StreamSession } from '../../src/index.js';
 import { collect, endpoints, firstDifference, randomBytes, uniqueQueue } from '../support/endpoints.js';
+import { activemqBrowse, rabbitQueues } from '../support/leftovers.js';
+import { attemptsDestination } from '../../src/stream/attempt-counter.js';
 
 describe.each(endpoints.filter((e) => e.transport === 'tcp'))('consumer death over $name', (ep) => {
   it('resume: the next consumer continues at the first unacknowledged fragment and the whole-stream check passes', async () => {
@@ -57,6 +59,27 @@ describe.each(endpoints.filter((e) => e.transport === 'tcp'))('consumer death ov
       await producer.close();
     }
   }
+
+  it('resume: the consumer that finishes a taken-over stream removes its hand-over count from the broker', async () => {
+    const q = uniqueQueue('count-cleanup');
+    const data = randomBytes(30 * 16 * 1024, 12);
+    await dieAfter(q, data, 5);
+    const second = await connect(ep.url, ep.options);
+    try {
+      const next = await second.receive(q, { window: 4 });
+      expect(next.info.redelivered).toBe(true);
+      const counts = attemptsDestination(next.info.fragmentDestination);
+      const held = () => ep.broker === 'activemq'
+        ? activemqBrowse(ep.url, counts, 1500)
+        : rabbitQueues(counts.replace('/queue/', '')).then((m) => m.get(counts.replace('/queue/', '')) ?? 0);
+      expect(await held()).toBe(1); // the count this consumer wrote when it took the stream over
+      expect(firstDifference(await collect(next.readable), data.subarray(next.info.offset))).toBe(-1);
+      await next.finished;
+      expect(await held()).toBe(0);
+    } finally {
+      await second.close();
+    }
+  });
 
   it('discard: the next consumer drains the failed stream, reports it and moves on', async () => {
     const q = uniqueQueue('discard');

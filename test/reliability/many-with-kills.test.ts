@@ -16,6 +16,22 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { connect } from '../../src/index.js';
 import { randomBytes, uniqueQueue } from '../support/endpoints.js';
+import { activemqBrowse, rabbitQueues } from '../support/leftovers.js';
+import { attemptsDestination } from '../../src/stream/attempt-counter.js';
+
+/** Messages the broker still holds of the suite's destinations (announcements, fragments, hand-over counts), by queue. */
+async function leftovers(broker: string, url: string, q: string, fragmentQueues: Iterable<string>): Promise<Map<string, number>> {
+  const left = new Map<string, number>();
+  if (broker === 'rabbitmq') {
+    for (const [queue, n] of await rabbitQueues(q.replace('/queue/', ''))) if (n > 0) left.set(queue, n);
+    return left;
+  }
+  for (const d of [q, ...[...fragmentQueues].flatMap((f) => [f, attemptsDestination(f)])]) {
+    const n = await activemqBrowse(url, d, 2000);
+    if (n > 0) left.set(d, n);
+  }
+  return left;
+}
 
 const PRODUCERS = 16;
 const STREAMS = 10;
@@ -33,6 +49,7 @@ class Ledger {
   readonly completed = new Map<string, number>();
   readonly errors: string[] = [];
   readonly failed = new Set<string>();
+  readonly fragmentQueues = new Set<string>();
   resumed = 0;
   reopened = 0;
   reordered = 0; // fragments the broker delivered ahead of their turn (held, then verified in order)
@@ -44,6 +61,7 @@ class Ledger {
     this.maxOpenLibrary = Math.max(this.maxOpenLibrary, ev.maxOpen ?? 0);
     switch (ev.e) {
       case 'open':
+        if (ev.fragments) this.fragmentQueues.add(ev.fragments);
         this.maxOpenSeen = Math.max(this.maxOpenSeen, holding === undefined ? 1 : 2);
         if ((ev.offset ?? 0) > 0) this.resumed++;
         return ev.name;
@@ -117,6 +135,7 @@ describe.each([
         await new Promise((r) => setTimeout(r, 100));
         if (waited % 30_000 === 0) console.log(`[reliability] ${name}: ${ledger.completed.size}/${total} streams so far, ${kills} kills`);
       }
+      await new Promise((r) => setTimeout(r, 1000)); // the last streams' clean-up after their 'done' lines
     } finally {
       clearInterval(killer);
       stopping = true;
@@ -135,10 +154,14 @@ describe.each([
       else bytesLost += want.length - Math.min(got.length, want.length);
     }
     await rm(dir, { recursive: true, force: true });
+    const left = await leftovers(name, url, q, ledger.fragmentQueues);
+    const countsLeft = [...left].filter(([d]) => d.endsWith('.attempts')).reduce((a, [, n]) => a + n, 0);
+    const streamLeft = Object.fromEntries([...left].filter(([d]) => !d.endsWith('.attempts')));
     const finishedTwice = [...ledger.completed.values()].filter((n) => n > 1).length;
     recordTotal(`[reliability] many streams with kill -9 of consumer processes, ${name}: streams ${total}, intact ${intact}, bytes lost ${bytesLost}, `
       + `bytes duplicated ${bytesDuplicated}, consumer kills ${kills}, resumed ${ledger.resumed}, finished twice ${finishedTwice} `
-      + `(file taken back ${ledger.reopened}), fragments reordered by the broker ${ledger.reordered}, max open per consumer ${ledger.maxOpenSeen} (library count ${ledger.maxOpenLibrary})`);
+      + `(file taken back ${ledger.reopened}), fragments reordered by the broker ${ledger.reordered}, max open per consumer ${ledger.maxOpenSeen} (library count ${ledger.maxOpenLibrary}), messages left on the broker ${Object.values(streamLeft).reduce((a, b) => a + b, 0)} `
+      + `(+ ${countsLeft} hand-over counts)`);
     expect(ledger.errors).toEqual([]);
     expect(intact).toBe(total);
     expect({ bytesLost, bytesDuplicated }).toEqual({ bytesLost: 0, bytesDuplicated: 0 });
@@ -148,5 +171,10 @@ describe.each([
     expect({ seen: ledger.maxOpenSeen, library: ledger.maxOpenLibrary }).toEqual({ seen: 1, library: 1 });
     expect(kills).toBeGreaterThanOrEqual(10); // the suite really killed consumers mid-stream
     expect(ledger.resumed).toBeGreaterThan(0);
+    // Nothing of a finished stream stays behind (it would pin ActiveMQ journal files for the ttl),
+    // but for a hand-over count a kill cut off while it was being written (seen once in 4 runs;
+    // it expires with the ttl).
+    expect(streamLeft).toEqual({});
+    expect(countsLeft).toBeLessThanOrEqual(2);
   }, 600_000);
 });

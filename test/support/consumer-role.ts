@@ -6,7 +6,7 @@
  * (`msPerChunk`), so that the suite's kills land mid-stream. One JSON line per event on stdout
  * (synchronous on a pipe, so a line that was printed happened before any kill):
  *
- *   {"e":"open","name":…,"offset":…,"redelivered":…,"maxOpen":…}   a stream was handed to us
+ *   {"e":"open","name":…,"offset":…,"redelivered":…,"fragments":…,"maxOpen":…}   a stream was handed to us
  *   {"e":"reopened","name":…}   resuming a stream whose file we had renamed just before a kill
  *   {"e":"done","name":…,"offset":…,"maxOpen":…,"reordered":…}      stored, renamed, end committed
  *   {"e":"failed","name":…,"code":…,"message":…}
@@ -67,7 +67,7 @@ const session = await connect(url, { login: 'guest', passcode: 'guest' });
 const streams = session.streams(destination, { idleTimeout: 10_000, commit: 'manual' });
 for await (const s of streams) {
   const { name, offset, redelivered } = s.info;
-  emit({ e: 'open', name, offset, redelivered, maxOpen: streams.maxOpen });
+  emit({ e: 'open', name, offset, redelivered, fragments: s.info.fragmentDestination, maxOpen: streams.maxOpen });
   try {
     await store(s);
     emit({ e: 'done', name, offset, maxOpen: streams.maxOpen, reordered: s.stats().reordered });
