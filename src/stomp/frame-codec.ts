@@ -106,11 +106,29 @@ export function encodeFrame(command: string, headers: EncodeHeaders, body?: Uint
   const bodyLength = body === undefined ? 0 : typeof body === 'string' ? utf8Length(body) : body.byteLength;
   const head = headText(command, headers, bodyLength);
   const headLength = utf8Length(head);
-  const out = new Uint8Array(headLength + bodyLength + 1); // zero-filled: the last byte is the NUL
+  const out = allocBytes(headLength + bodyLength + 1);
   writeUtf8(head, out, 0, headLength);
   if (typeof body === 'string') writeUtf8(body, out, headLength, bodyLength);
   else if (body !== undefined) out.set(body, headLength);
+  out[headLength + bodyLength] = NUL;
   return out;
+}
+
+/** Size from which a buffer every byte of which is written at once is left uninitialised. */
+const UNINITIALISED_FROM = 64 * 1024;
+type AllocUnsafeSlow = (n: number) => Uint8Array<ArrayBuffer>;
+const allocUnsafeSlow = (globalThis as { Buffer?: { allocUnsafeSlow?: AllocUnsafeSlow } }).Buffer?.allocUnsafeSlow;
+
+/**
+ * A plain `Uint8Array` of `n` bytes for a frame or body that is written in full before anyone
+ * reads it. Where the runtime has `Buffer.allocUnsafeSlow` (Node, Deno, Bun) a large one is not
+ * zero-filled first: a 1 MiB fragment used to be written twice, zeros then bytes. Its own
+ * ArrayBuffer, never a pooled slab, and a plain `Uint8Array` view (Buffer's `slice()` would
+ * not copy).
+ */
+function allocBytes(n: number): Uint8Array<ArrayBuffer> {
+  if (n < UNINITIALISED_FROM || !allocUnsafeSlow) return new Uint8Array(n);
+  return new Uint8Array(allocUnsafeSlow(n).buffer, 0, n);
 }
 
 /** Builds `COMMAND\nname:value\n…\n\n` (headers only, never the body). */
@@ -418,7 +436,7 @@ export class FrameDecoder {
       this.#emit(frames, chunk.subarray(pos, pos + length));
       return pos + length + 1;
     }
-    this.#body = new Uint8Array(length);
+    this.#body = allocBytes(length); // handed out only once every byte is filled
     this.#bodyFill = 0;
     this.#state = 'body-length';
     return this.#readBodyLength(chunk, pos, frames);
