@@ -102,11 +102,16 @@ function quote(s: string): string {
  * ```
  */
 export function encodeFrame(command: string, headers: EncodeHeaders, body?: Uint8Array | string): Uint8Array {
+  return encodeFrameWith(allocBytes, command, headers, body);
+}
+
+/** {@link encodeFrame} into memory from `alloc` (exactly n bytes, e.g. from a frame pool). @internal */
+export function encodeFrameWith(alloc: (n: number) => Uint8Array, command: string, headers: EncodeHeaders, body?: Uint8Array | string): Uint8Array {
   if (command.length === 0 || /[\r\n\0]/.test(command)) throw malformed(`invalid command ${quote(command)}`);
   const bodyLength = body === undefined ? 0 : typeof body === 'string' ? utf8Length(body) : body.byteLength;
   const head = headText(command, headers, bodyLength);
   const headLength = utf8Length(head);
-  const out = allocBytes(headLength + bodyLength + 1);
+  const out = alloc(headLength + bodyLength + 1);
   writeUtf8(head, out, 0, headLength);
   if (typeof body === 'string') writeUtf8(body, out, headLength, bodyLength);
   else if (body !== undefined) out.set(body, headLength);
@@ -124,9 +129,9 @@ const allocUnsafeSlow = (globalThis as { Buffer?: { allocUnsafeSlow?: AllocUnsaf
  * reads it. Where the runtime has `Buffer.allocUnsafeSlow` (Node, Deno, Bun) a large one is not
  * zero-filled first: a 1 MiB fragment used to be written twice, zeros then bytes. Its own
  * ArrayBuffer, never a pooled slab, and a plain `Uint8Array` view (Buffer's `slice()` would
- * not copy).
+ * not copy). @internal
  */
-function allocBytes(n: number): Uint8Array<ArrayBuffer> {
+export function allocBytes(n: number): Uint8Array<ArrayBuffer> {
   if (n < UNINITIALISED_FROM || !allocUnsafeSlow) return new Uint8Array(n);
   return new Uint8Array(allocUnsafeSlow(n).buffer, 0, n);
 }
@@ -214,11 +219,16 @@ export interface FrameDecoderOptions {
   maxHeaderBytes?: number;
   /** Most header lines in one frame. Default 256. */
   maxHeaders?: number;
+  /**
+   * The caller reuses a chunk's memory once `push()` returned (a transport reading into one
+   * buffer): bodies are then always copies, never views into a chunk. Default false.
+   */
+  transientChunks?: boolean;
 }
 
 type State = 'idle' | 'head' | 'body-start' | 'body-length' | 'body-nul' | 'body-scan';
 
-function limit(options: FrameDecoderOptions | undefined, name: keyof FrameDecoderOptions, fallback: number): number {
+function limit(options: FrameDecoderOptions | undefined, name: 'maxFrameSize' | 'maxHeaderBytes' | 'maxHeaders', fallback: number): number {
   const value = options?.[name];
   if (value === undefined) return fallback;
   if (!Number.isSafeInteger(value) || value < 0) throw new InvalidOptionError(name, `must be a non-negative integer, got ${String(value)}`);
@@ -259,6 +269,7 @@ export class FrameDecoder {
   /** The frame's content-length (valid in the body-start state). */
   #length = 0;
   #body = EMPTY;
+  readonly #transient: boolean;
   #bodyFill = 0;
   #parts: Uint8Array[] = [];
   #partsLen = 0;
@@ -267,6 +278,7 @@ export class FrameDecoder {
     this.#maxFrame = limit(options, 'maxFrameSize', 64 * 1024 * 1024);
     this.#maxHead = limit(options, 'maxHeaderBytes', 64 * 1024);
     this.#maxHeaders = limit(options, 'maxHeaders', 256);
+    this.#transient = options?.transientChunks === true;
   }
 
   /** Number of heart-beat EOLs (`\n` or `\r\n`) seen between frames so far. */
@@ -433,7 +445,7 @@ export class FrameDecoder {
     const length = this.#length;
     if (pos + length < chunk.length) {
       if (chunk[pos + length] !== NUL) throw this.#lengthMismatch(length);
-      this.#emit(frames, chunk.subarray(pos, pos + length));
+      this.#emit(frames, this.#keep(chunk.subarray(pos, pos + length)));
       return pos + length + 1;
     }
     this.#body = allocBytes(length); // handed out only once every byte is filled
@@ -482,7 +494,7 @@ export class FrameDecoder {
       throw tooLarge(`${this.#command} frame body without content-length exceeds maxFrameSize ${this.#maxFrame} (${this.#partsLen + (end - pos)}+ bytes, no NUL yet)`);
     }
     if (nul < 0) {
-      this.#parts.push(pos === 0 ? chunk : chunk.subarray(pos));
+      this.#parts.push(this.#keep(pos === 0 ? chunk : chunk.subarray(pos)));
       this.#partsLen += chunk.length - pos;
       return chunk.length;
     }
@@ -492,7 +504,7 @@ export class FrameDecoder {
 
   /** Joins the buffered body pieces and `last` with one allocation (none if nothing is buffered). */
   #joinParts(last: Uint8Array): Uint8Array {
-    if (this.#parts.length === 0) return last;
+    if (this.#parts.length === 0) return this.#keep(last);
     const out = new Uint8Array(this.#partsLen + last.byteLength);
     let at = 0;
     for (const part of this.#parts) {
@@ -503,6 +515,14 @@ export class FrameDecoder {
     this.#parts = [];
     this.#partsLen = 0;
     return out;
+  }
+
+  /** `view` itself, or a copy of it when the caller reuses its chunks. */
+  #keep(view: Uint8Array): Uint8Array {
+    if (!this.#transient || view.byteLength === 0) return view;
+    const copy = allocBytes(view.byteLength);
+    copy.set(view);
+    return copy;
   }
 
   #emit(frames: Frame[], body: Uint8Array): void {

@@ -25,7 +25,8 @@ import { ConnectionError, ErrorCode, abortError } from '../errors.js';
 import { backoffDelay, type ResolvedReconnect } from './backoff.js';
 import type { BrokerProfile } from './broker-profile.js';
 import type { FrameHeaders } from './frame.js';
-import { encodeFrame } from './frame-codec.js';
+import { allocBytes, encodeFrameWith } from './frame-codec.js';
+import { FramePool } from './frame-pool.js';
 import type { NativeSession } from './session.js';
 import type {
   AckOptions, SendHeaders, SendOptions, SessionStats, StompMessage, StompSession, SubscribeOptions, Subscription, Transaction,
@@ -59,6 +60,8 @@ export class ReconnectingSession implements StompSession {
   #last: NativeSession;
   #generation = 0;
   #unfinished: Unfinished[] = [];
+  /** Memory of receipted SEND frames, reused for the next ones. */
+  readonly #frames = new FramePool(allocBytes);
   #subs = new Set<ResilientSubscription>();
   #waiters: Waiter[] = [];
   #generationOf = new WeakMap<StompMessage, number>();
@@ -99,7 +102,7 @@ export class ReconnectingSession implements StompSession {
     if (this.#ended) return Promise.reject(closedError());
     if (options?.receipt === false || options?.transaction !== undefined) return this.#sendOnce(destination, body, headers, options);
     const receiptId = `w${++this.#nextReceipt}`;
-    const frame = encodeFrame('SEND', { ...headers, destination, receipt: receiptId }, body);
+    const frame = encodeFrameWith((n) => this.#frames.alloc(n), 'SEND', { ...headers, destination, receipt: receiptId }, body);
     return new Promise<void>((resolve, reject) => {
       const u: Unfinished = { frame, receiptId, signal: options?.signal, generation: 0, resolve, reject };
       this.#unfinished.push(u);
@@ -132,6 +135,7 @@ export class ReconnectingSession implements StompSession {
     const i = this.#unfinished.indexOf(u);
     if (i < 0) return;
     this.#unfinished.splice(i, 1);
+    if (err === undefined) this.#frames.release(u.frame); // receipted: the broker has every byte
     if (err === undefined) u.resolve();
     else u.reject(err);
   }

@@ -11,7 +11,8 @@ import { BrokerError, ConnectionError, ErrorCode, StompStreamsError, abortError 
 import { profileFor, type BrokerProfile } from './broker-profile.js';
 import { connectorFor } from './connectors.js';
 import { emptyHeaders, type Frame, type FrameHeaders } from './frame.js';
-import { FrameDecoder, HEARTBEAT_EOL, encodeFrame } from './frame-codec.js';
+import { FrameDecoder, HEARTBEAT_EOL, allocBytes, encodeFrame, encodeFrameWith } from './frame-codec.js';
+import { FramePool } from './frame-pool.js';
 import { Heartbeat, negotiateHeartbeat } from './heartbeat.js';
 import { toStompMessage } from './message.js';
 import { ReconnectingSession } from './reconnecting-session.js';
@@ -65,6 +66,8 @@ export class NativeSession implements StompSession {
   #opts: ResolvedSessionOptions;
   #transport: Transport | undefined;
   #decoder: FrameDecoder;
+  /** Memory of receipted SEND frames, reused for the next ones. */
+  readonly #frames = new FramePool(allocBytes);
   #window: ReceiptWindow;
   #heartbeat: Heartbeat | undefined;
   #subs = new Map<string, SubscriptionImpl>();
@@ -95,6 +98,8 @@ export class NativeSession implements StompSession {
       close: (err) => this.#onTransportClose(err),
       drain: () => this.#window.wake(),
     }, { signal, timeout: connectTimeout, protocols: this.#opts.protocols, textOnly: this.#opts.textOnly });
+    // Nothing arrives before CONNECT is sent, so the decoder can still learn how to treat chunks.
+    if (this.#transport.reusesChunks) this.#decoder = new FrameDecoder({ maxFrameSize: this.#opts.maxFrameSize, transientChunks: true });
     const frame = await this.#awaitConnected(url);
     this.#handshakeDone(frame);
   }
@@ -145,8 +150,9 @@ export class NativeSession implements StompSession {
     this.#assertOpen();
     const wantReceipt = options?.receipt ?? true;
     const receiptId = wantReceipt ? this.#window.nextId() : undefined;
-    const frame = encodeFrame('SEND', { ...headers, destination, transaction: options?.transaction, receipt: receiptId }, body);
+    const frame = encodeFrameWith((n) => this.#frames.alloc(n), 'SEND', { ...headers, destination, transaction: options?.transaction, receipt: receiptId }, body);
     await this.transmitEncoded(frame, receiptId, options?.signal);
+    if (receiptId) this.#frames.release(frame); // receipted: the broker has every byte
   }
 
   /**

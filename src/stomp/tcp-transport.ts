@@ -29,19 +29,36 @@ interface NodeSocketLike {
 export const tcpConnector: TransportConnector = async (url, handlers, options) => {
   const port = Number(url.port || (isTls(url) ? 61612 : 61613));
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  const socket = await createSocket(url, host, port).catch((cause: unknown) => {
+  const reuse = !isTls(url) && readsIntoOneBuffer();
+  const socket = await createSocket(url, host, port, reuse ? handlers.data : undefined).catch((cause: unknown) => {
     throw new ConnectionError(ErrorCode.ConnectFailed, `TCP ${url.host}: ${(cause as Error).message}`, { cause });
   });
   await opened(socket, url, options, isTls(url) ? 'secureConnect' : 'connect');
   socket.setNoDelay(true);
-  return new TcpTransport(socket, handlers);
+  return new TcpTransport(socket, handlers, reuse);
 };
 
+/** Bytes read per socket read when reading into one reused buffer. */
+const READ_BUFFER = 256 * 1024;
+
+/**
+ * Node's `net` can read into one buffer of ours (`onread`) instead of allocating a fresh
+ * 64 KiB buffer per read: sixteen ArrayBuffers per 1 MiB fragment that V8 counts as external
+ * memory, which set off most of a stream consumer's full garbage collections. Deno and Bun
+ * provide `node:net` too, but not this option: they keep the plain `data` events.
+ */
+function readsIntoOneBuffer(): boolean {
+  const g = globalThis as { Deno?: unknown; Bun?: unknown; process?: { versions?: { node?: string } } };
+  return g.Deno === undefined && g.Bun === undefined && typeof g.process?.versions?.node === 'string';
+}
+
 /** `node:net` / `node:tls` are loaded only here, on first use (the browser build stubs them). */
-async function createSocket(url: URL, host: string, port: number): Promise<NodeSocketLike> {
-  return isTls(url)
-    ? ((await import('node:tls')).connect({ host, port, servername: host }) as unknown as NodeSocketLike)
-    : ((await import('node:net')).connect({ host, port }) as unknown as NodeSocketLike);
+async function createSocket(url: URL, host: string, port: number, onRead: ((chunk: Uint8Array) => void) | undefined): Promise<NodeSocketLike> {
+  if (isTls(url)) return (await import('node:tls')).connect({ host, port, servername: host }) as unknown as NodeSocketLike;
+  const net = await import('node:net');
+  if (!onRead) return net.connect({ host, port }) as unknown as NodeSocketLike;
+  const buffer = new Uint8Array(READ_BUFFER);
+  return net.connect({ host, port, onread: { buffer, callback: (n: number) => { onRead(buffer.subarray(0, n)); return true; } } }) as unknown as NodeSocketLike;
 }
 
 function isTls(url: URL): boolean {
@@ -71,14 +88,16 @@ const LOW_WATER = 64 * 1024;
 
 class TcpTransport implements Transport {
   readonly textOnly = false;
+  readonly reusesChunks: boolean;
   #socket: NodeSocketLike;
   #handlers: TransportHandlers;
   #closed = false;
 
-  constructor(socket: NodeSocketLike, handlers: TransportHandlers) {
+  constructor(socket: NodeSocketLike, handlers: TransportHandlers, reusesChunks: boolean) {
     this.#socket = socket;
     this.#handlers = handlers;
-    socket.on('data', ((chunk: Uint8Array) => handlers.data(chunk)) as (...a: never[]) => void);
+    this.reusesChunks = reusesChunks;
+    if (!reusesChunks) socket.on('data', ((chunk: Uint8Array) => handlers.data(chunk)) as (...a: never[]) => void);
     socket.on('drain', () => { if (socket.writableLength <= LOW_WATER) handlers.drain(); });
     socket.on('error', ((err: Error) => this.#onClose(err)) as (...a: never[]) => void);
     socket.on('close', () => this.#onClose(undefined));

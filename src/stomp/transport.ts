@@ -15,7 +15,10 @@
  * ```
  */
 export interface TransportHandlers {
-  /** Bytes arrived. The chunk is owned by the receiver from then on: transports must never reuse its memory (decoded bodies may be views into it). */
+  /**
+   * Bytes arrived. The chunk is owned by the receiver from then on (decoded bodies may be views
+   * into it), unless the transport says `reusesChunks`: then it is valid only during the call.
+   */
   data(chunk: Uint8Array): void;
   /** The transport closed. `error` is set when it failed rather than closed cleanly. */
   close(error?: Error): void;
@@ -42,6 +45,8 @@ export interface Transport {
    * detected (a WebSocket endpoint that answers with text frames is taken as text-only).
    */
   readonly textOnly: boolean;
+  /** True if a chunk handed to `data()` is valid only during that call (the transport reads into one buffer): the session then copies what it keeps. */
+  readonly reusesChunks?: boolean;
   /** Close the connection after queued bytes are flushed. */
   close(): void;
   /** Close at once, dropping queued bytes (used on fatal errors and in tests to simulate a crash). */

@@ -358,3 +358,27 @@ describe('codec round trip (property)', () => {
     }), { numRuns: 400 });
   });
 });
+
+describe('FrameDecoder with transientChunks (a transport that reads into one buffer)', () => {
+  it('keeps copies, never views, so reusing the chunk cannot change a decoded body', () => {
+    const read = new Uint8Array(4096);
+    const d = new FrameDecoder({ transientChunks: true });
+    const wire = encodeFrame('MESSAGE', { destination: '/queue/a', subscription: 's', 'message-id': '1' }, 'inside one read');
+    read.set(wire);
+    const [whole] = d.push(read.subarray(0, wire.byteLength));
+    const noLength = new TextEncoder().encode('MESSAGE\ndestination:/queue/a\n\nsplit ');
+    read.set(noLength);
+    expect(d.push(read.subarray(0, noLength.byteLength))).toEqual([]);
+    read.set(new TextEncoder().encode('body\0'));
+    const [split] = d.push(read.subarray(0, 5));
+    read.fill(0x41); // the transport reads the next bytes into the same memory
+    expect(new TextDecoder().decode(whole?.body)).toBe('inside one read');
+    expect(new TextDecoder().decode(split?.body)).toBe('split body');
+  });
+
+  it('without it, a body inside one chunk is a zero-copy view', () => {
+    const wire = encodeFrame('MESSAGE', { destination: '/queue/a' }, 'view');
+    const [f] = new FrameDecoder().push(wire);
+    expect(f?.body.buffer).toBe(wire.buffer);
+  });
+});
