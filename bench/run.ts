@@ -126,10 +126,7 @@ async function sweep(results: BenchResults): Promise<void> {
       const line: string[] = [];
       for (const window of windows) {
         // A point may fail (ActiveMQ 5.17 skips messages with large fragments, see docs/brokers.md): record it, go on.
-        const point = await transfer('stream', endpoint, bytes, chunkSize, window).then(
-          ({ rate }) => ({ rate }),
-          (err: unknown) => ({ rate: NaN, error: /ERR_[A-Z_]+/.exec(String(err))?.[0] ?? 'failed' }),
-        );
+        const point = await sweepPoint(transfer('stream', endpoint, bytes, chunkSize, window));
         results.sweep.push({ kind: 'grid', endpoint, chunkSize, window, producerWindow: window, ...point });
         line.push('error' in point ? '  fail' : fmt(point.rate, 0, 6));
       }
@@ -137,12 +134,20 @@ async function sweep(results: BenchResults): Promise<void> {
     }
     const line: string[] = [];
     for (const pw of producerWindows) {
-      const { rate } = await transfer('stream', endpoint, bytes, chunkOf(endpoint), DEFAULT_WINDOW, { producerWindow: pw });
-      results.sweep.push({ kind: 'producerWindow', endpoint, chunkSize: chunkOf(endpoint), window: DEFAULT_WINDOW, producerWindow: pw, rate } satisfies SweepPoint);
-      line.push(`${pw}: ${fmt(rate, 0)}`);
+      const point = await sweepPoint(transfer('stream', endpoint, bytes, chunkOf(endpoint), DEFAULT_WINDOW, { producerWindow: pw }));
+      results.sweep.push({ kind: 'producerWindow', endpoint, chunkSize: chunkOf(endpoint), window: DEFAULT_WINDOW, producerWindow: pw, ...point } satisfies SweepPoint);
+      line.push(`${pw}: ${'error' in point ? point.error : fmt(point.rate, 0)}`);
     }
     console.log(`${endpoint}: producer receipt window (consumer window ${DEFAULT_WINDOW}, chunk ${chunkOf(endpoint) / 1024} KiB) → ${line.join(', ')}`);
   }
+}
+
+/** A sweep point's rate, or the error code it failed with (recorded, and the sweep goes on). */
+async function sweepPoint(run: Promise<{ rate: number }>): Promise<{ rate: number } | { rate: number; error: string }> {
+  return run.then(
+    ({ rate }) => ({ rate }),
+    (err: unknown) => ({ rate: Number.NaN, error: /ERR_[A-Z_]+/.exec(String(err))?.[0] ?? 'failed' }),
+  );
 }
 
 async function memory(results: BenchResults): Promise<void> {
@@ -236,7 +241,16 @@ async function many(results: BenchResults): Promise<void> {
     const args = { ...a, endpoint, q: uniqueQueue('many'), chunkSize: chunkOf(endpoint) };
     const c = runRole('many-consume', args);
     await c.ready;
-    const [p, r] = await Promise.all([runRole('many-produce', args).report, c.report]);
+    const prod = runRole('many-produce', args);
+    const done = await withinLimit(Promise.all([prod.report, c.report]), MANY_LIMIT_MS);
+    if (!done) {
+      prod.kill();
+      c.kill();
+      results.many.push(stalledMany(endpoint, a));
+      console.log(`${endpoint.padEnd(14)} stalled: not finished after ${MANY_LIMIT_MS / 60_000} min (both sides stopped)`);
+      continue;
+    }
+    const [p, r] = done;
     const failed = String(r.extra?.['failed'] ?? '');
     if (!failed && r.bytes !== p.bytes) throw new Error(`many on ${endpoint}: consumers got ${r.bytes} of ${p.bytes} bytes`);
     const per = r.extra?.['perConsumer'] as number[];
@@ -248,6 +262,26 @@ async function many(results: BenchResults): Promise<void> {
     results.many.push(row);
     console.log(`${endpoint.padEnd(14)} ${fmt(row.bytes / MiB, 0)} MiB at ${fmt(row.rate, 1)} MiB/s; per consumer MiB ${per.map((b) => fmt(b / MiB, 0)).join(' / ')}; max/min ${fmt(row.fairness, 2)}; failed streams: ${failed || 'none'}`);
   }
+}
+
+/** How long a many-streams run may take before it counts as stalled (a healthy one takes < 1 min). */
+const MANY_LIMIT_MS = 10 * 60_000;
+
+/** `p`'s value, or undefined once `ms` have passed without it. */
+async function withinLimit<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const limit = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), ms); });
+  try {
+    return await Promise.race([p, limit]);
+  } finally {
+    clearTimeout(timer);
+    p.catch(() => undefined); // the killed roles reject later
+  }
+}
+
+/** The row of a many-streams run that never finished. */
+function stalledMany(endpoint: string, a: Omit<ManyResult, 'endpoint' | 'bytes' | 'rate' | 'perConsumerBytes' | 'perConsumerStreams' | 'fairness' | 'failedStreams'>): ManyResult {
+  return { endpoint, ...a, bytes: 0, rate: 0, perConsumerBytes: [], perConsumerStreams: [], fairness: Number.NaN, failedStreams: `stalled: not finished after ${MANY_LIMIT_MS / 60_000} min` };
 }
 
 function machine(): BenchResults['machine'] {
@@ -266,7 +300,9 @@ for (const name of SECTIONS) {
 }
 console.log(`stomp-streams benchmarks on ${results.machine.cpus} × ${results.machine.cpuModel}, ${results.machine.memGiB} GiB, Node ${results.machine.node}`);
 const sections: [string, (r: BenchResults) => Promise<void>][] = [
-  ['throughput', throughput], ['sweep', sweep], ['memory', memory], ['latency', latency], ['cpu', cpu], ['many', many],
+  // Many streams before the sweep: failed sweep points (ActiveMQ, 4 MiB fragments) leave
+  // fragments on the broker that hold ActiveMQ's memory, and 16 concurrent streams then stall.
+  ['throughput', throughput], ['many', many], ['sweep', sweep], ['memory', memory], ['latency', latency], ['cpu', cpu],
 ];
 for (const [name, fn] of sections) {
   if (!SECTIONS.has(name)) continue;
