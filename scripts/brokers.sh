@@ -44,7 +44,7 @@ activemq_up() {
   if alive "$dir/pid"; then return; fi
   cp "$root/brokers/activemq/activemq.xml" "$root/brokers/activemq/log4j.properties" "$dir/conf/"
   ( cd "$dir"
-    setsid nohup java -Xms512m -Xmx512m -Djava.awt.headless=true \
+    setsid nohup java -Xms1g -Xmx1g -Djava.awt.headless=true \
       -Dorg.apache.activemq.UseDedicatedTaskRunner=true \
       -Dactivemq.home=/usr/share/activemq -Dactivemq.base="$dir" -Dactivemq.conf="$dir/conf" \
       -Dactivemq.data="$dir/data" -Dlog4j.configuration="file:$dir/conf/log4j.properties" \
