@@ -125,7 +125,7 @@ async function sweep(results: BenchResults): Promise<void> {
     for (const chunkSize of chunks) {
       const line: string[] = [];
       for (const window of windows) {
-        // A point may fail (ActiveMQ 5.17 skips messages with large fragments, see docs/brokers.md): record it, go on.
+        // A point may fail (ActiveMQ 5.17, 4 MiB fragments with deep windows: ERR_GAP, see docs/brokers.md): record it, go on.
         const point = await sweepPoint(transfer('stream', endpoint, bytes, chunkSize, window));
         results.sweep.push({ kind: 'grid', endpoint, chunkSize, window, producerWindow: window, ...point });
         line.push('error' in point ? '  fail' : fmt(point.rate, 0, 6));
@@ -246,8 +246,9 @@ async function many(results: BenchResults): Promise<void> {
     if (!done) {
       prod.kill();
       c.kill();
-      results.many.push(stalledMany(endpoint, a));
-      console.log(`${endpoint.padEnd(14)} stalled: not finished after ${MANY_LIMIT_MS / 60_000} min (both sides stopped)`);
+      const stalled = `stalled: not finished after ${MANY_LIMIT_MS / 60_000} min`;
+      results.many.push({ endpoint, ...a, bytes: 0, rate: 0, perConsumerBytes: [], perConsumerStreams: [], fairness: Number.NaN, failedStreams: stalled });
+      console.log(`${endpoint.padEnd(14)} ${stalled} (both sides stopped)`);
       continue;
     }
     const [p, r] = done;
@@ -277,11 +278,6 @@ async function withinLimit<T>(p: Promise<T>, ms: number): Promise<T | undefined>
     clearTimeout(timer);
     p.catch(() => undefined); // the killed roles reject later
   }
-}
-
-/** The row of a many-streams run that never finished. */
-function stalledMany(endpoint: string, a: Omit<ManyResult, 'endpoint' | 'bytes' | 'rate' | 'perConsumerBytes' | 'perConsumerStreams' | 'fairness' | 'failedStreams'>): ManyResult {
-  return { endpoint, ...a, bytes: 0, rate: 0, perConsumerBytes: [], perConsumerStreams: [], fairness: Number.NaN, failedStreams: `stalled: not finished after ${MANY_LIMIT_MS / 60_000} min` };
 }
 
 function machine(): BenchResults['machine'] {
