@@ -454,12 +454,14 @@ export class IncomingStream {
     const end = this.#end as { f: EndFragment; msg: StompMessage };
     this.#state = 'done';
     this.#ackAllHeld();
-    // The announcement first, then the end marker: a consumer dying between the two leaves
-    // only an end marker that expires with the stream, whereas the other order would hand the
-    // next consumer an announcement whose fragments are gone (it would wait idleTimeout).
-    const announcementAcked = await this.#session.ack(this.#announcement, { receipt: true }).then(() => true, () => false);
+    // The announcement first, then the end marker (the other order would hand a next consumer
+    // an announcement whose fragments are gone: it would wait idleTimeout). Both frames are
+    // written in this tick, one behind the other, before waiting for the receipt: waiting
+    // between them let a consumer killed in that gap leave its end marker on the broker (seen
+    // once in the ActiveMQ many-streams kill suite).
+    const announcementAcked = this.#session.ack(this.#announcement, { receipt: true }).then(() => true, () => false);
     this.#ackNow(end.msg);
-    await this.#release(announcementAcked);
+    await this.#release(await announcementAcked);
   }
 
   /** Lets an unsettled stream go unacknowledged: the broker hands it to the next consumer. */
